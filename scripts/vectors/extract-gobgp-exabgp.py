@@ -151,7 +151,8 @@ VECTORS = [
      "unicast, 4-octet AS, route-refresh (2), enhanced route-refresh (70), extended message (6)"),
     ("exabgp-open-gr-addpath.hex", N4, G4, "first", [typ(1)], EG,
      "eBGP, IPv4 transport, AS 64515 -> 64513; graceful restart 120 s with Restart State bit and per-AFI "
-     "Forwarding bits set (ExaBGP always sets them), ADD-PATH receive ipv4+ipv6, route-refresh, extended message"),
+     "Forwarding bits set (ExaBGP 4.2 sets R from process start, FORCE_GRACEFUL, and F for every family), "
+     "ADD-PATH receive ipv4+ipv6, route-refresh, extended message"),
     ("exabgp-open-2octet.hex", N5, G4, "first", [typ(1)], EG,
      "eBGP, IPv4 transport, AS 64514 -> 64513; 2-octet-AS speaker (asn4 disabled): no capability 65; MP ipv4 "
      "unicast and extended message only"),
