@@ -231,10 +231,15 @@ VECTORS = [
      [upd(prefix="10.244.100.0/26"), upd(prefix="fd00:10:244::1:0/122"), upd(prefix="10.244.1.0/26")], GE,
      "iBGP, IPv6 transport, AS 64513; LOCAL_PREF present, empty AS_PATH for local routes, eBGP-learned "
      "route passed on with its next hop"),
-    ("gobgp-route-reflector.hex", G6, N2, "first",
+    ("gobgp-route-reflector.hex", G4, N3, "first",
+     [upd(prefix="10.244.10.0/26"), upd(prefix="fd00:10:244::80/122")], GE,
+     "iBGP, IPv4 transport, towards route-reflector client 10.98.1.13 (cluster id 10.98.0.1): routes from "
+     "non-client fd98:1::12; existing ORIGINATOR_ID kept and cluster id prepended to the CLUSTER_LIST; "
+     "ORIGINATOR_ID + CLUSTER_LIST created for the IPv6 route"),
+    ("gobgp-reflect-to-nonclient.hex", G6, N2, "first",
      [upd(prefix="10.244.40.0/26"), upd(prefix="fd00:10:244::c0/122")], GE,
-     "iBGP, IPv6 transport; route reflected from client 10.98.1.13: ORIGINATOR_ID 10.98.1.13, "
-     "CLUSTER_LIST 10.98.0.1"),
+     "iBGP, IPv6 transport, towards NON-client fd98:1::12: routes learned from client 10.98.1.13 are "
+     "reflected WITHOUT ORIGINATOR_ID/CLUSTER_LIST (GoBGP 3.10 adds them only towards clients)"),
     ("gobgp-addpath.hex", G4, N4, "first",
      ["all:", upd(prefix="10.244.101.0/26"), "all:", upd(prefix="10.244.1.0/26"),
       "all:", upd(prefix="fd00:10:244::/122"), upd(withdraw="10.244.101.0/26")], GE,
@@ -244,7 +249,8 @@ VECTORS = [
      "eBGP, IPv4 transport; ADD-PATH initial table dump: 300 IPv4 /26 prefixes with path ids in one UPDATE"),
     ("gobgp-packed.hex", G4, N3, "any", [upd(min_prefixes=300)], GE,
      "iBGP, IPv4 transport, route-reflector client; initial table dump after a session reset: 300 IPv4 /26 "
-     "prefixes sharing one attribute set packed into one UPDATE (incremental updates are never packed)"),
+     "prefixes sharing one attribute set packed into one UPDATE (incremental updates are never packed; NLRI in "
+     "hash order); eBGP-learned routes get ORIGINATOR_ID = eBGP peer's BGP id 10.98.1.11 + CLUSTER_LIST towards clients"),
     ("gobgp-as4-to-2octet.hex", G4, N5, "first",
      [typ(1), upd(prefix="10.244.60.0/26"), upd(prefix="10.244.61.0/26"), upd(prefix="10.244.1.0/26")], GE,
      "eBGP, IPv4 transport, peer is a 2-octet-AS speaker (AS 64514): AS_PATH with AS_TRANS 23456 + AS4_PATH, "
