@@ -6,8 +6,10 @@ sequence number, so retransmissions/overlaps are harmless) and split into
 whole BGP messages (16 x 0xff marker, 2-byte length, 1-byte type).
 
 Usage:
-  extract.py list PCAP                       # show streams/directions/messages
+  extract.py list [-v] PCAP                  # show streams/directions/messages
   extract.py dump PCAP --stream 0 --from 10.99.1.1 [selection] [header] [-o FILE]
+      (without --stream, if several connections match --from, the one where
+      the selection finds the most messages is used)
   extract.py dumpall PCAP OUTDIR             # every stream+direction to OUTDIR
 
 Selection (dump only; combined with AND, result keeps capture order):
@@ -15,6 +17,11 @@ Selection (dump only; combined with AND, result keeps capture order):
   --type UPDATE     OPEN|UPDATE|NOTIFICATION|KEEPALIVE|ROUTE-REFRESH (repeatable,
                     or comma separated); numbers also accepted
   --grep TEXT       keep messages whose summary contains TEXT (e.g. 'EoR')
+  --regex RX        keep messages whose summary matches RX (re.search)
+  --attr CODE       keep UPDATEs carrying path attribute CODE (repeatable)
+  --prefix P        keep UPDATEs announcing or withdrawing unicast prefix P
+                    (written as Python's ipaddress prints it: 10.244.9.0/26, fd00:10:244::/122)
+  --first N         keep only the first N selected messages
 
 Header:
   --source "BIRD 2.0.12 -> FRR 8.4.4"   --session "eBGP, IPv4 transport, ..."
@@ -33,6 +40,7 @@ Only the Python standard library and the `tshark` binary are required.
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 from collections import OrderedDict
@@ -187,6 +195,68 @@ def count_prefixes(buf, addpath, mp_nlri=False, afi=1, safi=1):
     return n
 
 
+def update_attr_codes(msg):
+    """List of path attribute type codes in an UPDATE, in wire order."""
+    b = msg[19:]
+    wlen = int.from_bytes(b[0:2], "big")
+    alen = int.from_bytes(b[2 + wlen:4 + wlen], "big")
+    attrs = b[4 + wlen:4 + wlen + alen]
+    codes = []
+    i = 0
+    while i < len(attrs):
+        flags, code = attrs[i], attrs[i + 1]
+        if flags & 0x10:
+            i += 4 + int.from_bytes(attrs[i + 2:i + 4], "big")
+        else:
+            i += 3 + attrs[i + 2]
+        codes.append(code)
+    return codes
+
+
+def decode_prefixes(buf, afi, addpath):
+    """Decode an NLRI/withdrawn field into strings like '10.0.0.0/24' (path ids dropped)."""
+    import ipaddress
+    out = []
+    i = 0
+    size = 4 if afi == 1 else 16
+    while i < len(buf):
+        if addpath:
+            i += 4
+        bits = buf[i]
+        n = (bits + 7) // 8
+        raw = buf[i + 1:i + 1 + n] + bytes(size - n)
+        i += 1 + n
+        addr = ipaddress.ip_address(raw[:size])
+        out.append("%s/%d" % (addr, bits))
+    return out
+
+
+def update_prefixes(msg, addpath_fams):
+    """All prefixes (announced or withdrawn) of a unicast UPDATE."""
+    b = msg[19:]
+    wlen = int.from_bytes(b[0:2], "big")
+    alen = int.from_bytes(b[2 + wlen:4 + wlen], "big")
+    attrs = b[4 + wlen:4 + wlen + alen]
+    res = decode_prefixes(b[2:2 + wlen], 1, "ipv4" in addpath_fams)
+    res += decode_prefixes(b[4 + wlen + alen:], 1, "ipv4" in addpath_fams)
+    i = 0
+    while i < len(attrs):
+        flags, code = attrs[i], attrs[i + 1]
+        if flags & 0x10:
+            ln, h = int.from_bytes(attrs[i + 2:i + 4], "big"), 4
+        else:
+            ln, h = attrs[i + 2], 3
+        v = attrs[i + h:i + h + ln]
+        i += h + ln
+        if code in (14, 15):
+            afi, safi = int.from_bytes(v[0:2], "big"), v[2]
+            if safi != 1 or afi not in (1, 2):
+                continue
+            p = v[5 + v[3]:] if code == 14 else v[3:]
+            res += decode_prefixes(p, afi, af_name(afi, safi) in addpath_fams)
+    return res
+
+
 def summarize(msg, context=""):
     t = msg[18]
     name = TYPE_NAMES.get(t, "TYPE%d" % t)
@@ -321,22 +391,13 @@ def cmd_list(args):
               % (d["stream"], endpoint_str(d["src"]), endpoint_str(d["dst"]),
                  len(d["msgs"]), d["context"]))
         for i, m in enumerate(d["msgs"], 1):
-            print("  %3d  len %5d  %s" % (i, len(m), summarize(m, d["context"] or "")))
+            extra = ""
+            if args.verbose and m[18] == 2:
+                extra = "  attrs=" + ",".join(str(c) for c in update_attr_codes(m))
+            print("  %3d  len %5d  %s%s" % (i, len(m), summarize(m, d["context"] or ""), extra))
 
 
-def select_dir(dirs, args):
-    cands = [d for d in dirs
-             if (args.stream is None or d["stream"] == args.stream)
-             and (args.src is None or d["src"][0] == args.src
-                  or endpoint_str(d["src"]) == args.src)]
-    if len(cands) != 1:
-        sys.exit("need exactly one matching stream/direction, got %d (use --stream/--from; "
-                 "see 'list')" % len(cands))
-    return cands[0]
-
-
-def cmd_dump(args):
-    d = select_dir(load(args.pcap), args)
+def select_messages(d, args):
     context = d["context"] if args.context is None else args.context
     msgs = list(enumerate(d["msgs"], 1))
     if args.pick:
@@ -345,10 +406,38 @@ def cmd_dump(args):
     if args.type:
         types = parse_types(args.type)
         msgs = [(i, m) for i, m in msgs if m[18] in types]
+    for code in args.attr or []:
+        msgs = [(i, m) for i, m in msgs if m[18] == 2 and code in update_attr_codes(m)]
+    if args.prefix:
+        fams = context_addpath(context)
+        msgs = [(i, m) for i, m in msgs if m[18] == 2 and args.prefix in update_prefixes(m, fams)]
     if args.grep:
         msgs = [(i, m) for i, m in msgs if args.grep in summarize(m, context or "")]
+    if args.regex:
+        rx = re.compile(args.regex)
+        msgs = [(i, m) for i, m in msgs if rx.search(summarize(m, context or ""))]
     if args.first:
         msgs = msgs[:args.first]
+    return context, msgs
+
+
+def cmd_dump(args):
+    cands = [d for d in load(args.pcap)
+             if (args.stream is None or d["stream"] == args.stream)
+             and (args.src is None or d["src"][0] == args.src
+                  or endpoint_str(d["src"]) == args.src)]
+    if not cands:
+        sys.exit("no matching stream/direction (use --stream/--from; see 'list')")
+    # Several connections from the same sender (reconnects): use the one where
+    # the selection finds the most messages (first one on ties).
+    best = None
+    for d in cands:
+        context, msgs = select_messages(d, args)
+        if best is None or len(msgs) > len(best[2]):
+            best = (d, context, msgs)
+    d, context, msgs = best
+    if len(cands) > 1:
+        sys.stderr.write("note: %d connections match, using stream %d\n" % (len(cands), d["stream"]))
     if not msgs:
         sys.exit("selection is empty")
     text = render([m for _, m in msgs], args.source, args.session, context)
@@ -376,6 +465,7 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("list")
     p.add_argument("pcap")
+    p.add_argument("-v", "--verbose", action="store_true", help="show UPDATE attribute codes")
     p.set_defaults(fn=cmd_list)
     p = sub.add_parser("dump")
     p.add_argument("pcap")
@@ -384,6 +474,10 @@ def main():
     p.add_argument("--pick")
     p.add_argument("--type", action="append")
     p.add_argument("--grep")
+    p.add_argument("--regex", help="keep messages whose summary matches this regex")
+    p.add_argument("--attr", type=int, action="append",
+                   help="keep UPDATEs carrying path attribute CODE (repeatable: all required)")
+    p.add_argument("--prefix", help="keep UPDATEs announcing/withdrawing this unicast prefix")
     p.add_argument("--first", type=int, help="keep only the first N selected messages")
     p.add_argument("--source")
     p.add_argument("--session")

@@ -13,6 +13,8 @@
 #
 # Only namespaces created here are touched; nothing leaves them.
 
+CAP_PID=
+
 ns_pair() {
     local a=$1 b=$2 n=$3
     ip netns add "$a"
@@ -27,7 +29,8 @@ ns_link() {
 }
 
 _ns_veth() {
-    local a=$1 b=$2 n=$3 dev=$4 tmp="swvtmp$$x$n"
+    local a=$1 b=$2 n=$3 dev=$4
+    local tmp="swvtmp$$x$n"
     ip link add "${tmp}a" type veth peer name "${tmp}b"
     ip link set "${tmp}a" netns "$a"
     ip link set "${tmp}b" netns "$b"
