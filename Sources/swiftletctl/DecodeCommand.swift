@@ -52,7 +52,7 @@ struct DecodeCommand: ParsableCommand {
         let raw = try readInput()
         let bytes: [UInt8]
         if hex {
-            guard let parsed = Self.parseHex(raw) else { throw ValidationError("input is not hex text") }
+            guard let parsed = [UInt8](hexText: raw) else { throw ValidationError("input is not hex text") }
             bytes = parsed
         } else {
             bytes = raw
@@ -107,43 +107,5 @@ struct DecodeCommand: ParsableCommand {
             }
         }
         return clean
-    }
-
-    /// Hex digits to bytes; whitespace and '#' comment lines are skipped. `nil` on any other character or an odd
-    /// digit count.
-    static func parseHex(_ raw: [UInt8]) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(raw.count / 2)
-        var high: UInt8? = nil
-        var inComment = false
-        var atLineStart = true
-        for c in raw {
-            if c == UInt8(ascii: "\n") {
-                inComment = false
-                atLineStart = true
-                continue
-            }
-            if inComment { continue }
-            if atLineStart && c == UInt8(ascii: "#") {
-                inComment = true
-                continue
-            }
-            if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r") { continue }
-            atLineStart = false
-            let nibble: UInt8
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = c - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            if let h = high {
-                out.append(h << 4 | nibble)
-                high = nil
-            } else {
-                high = nibble
-            }
-        }
-        return high == nil ? out : nil
     }
 }
