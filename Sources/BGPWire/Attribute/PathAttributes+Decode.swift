@@ -19,6 +19,9 @@ extension PathAttributes {
 
         while buffer.readableBytes > 0 {
             let start = buffer.readerIndex
+            // NIO only reads at or past the reader index; this view still starts at the attribute, for the
+            // NOTIFICATION Data that RFC 4271 §6.3 wants (the whole attribute).
+            let atStart = buffer
             let remaining = buffer.readableBytes
             // RFC 7606 §4: fewer than 3 octets (4 with Extended Length) left for an attribute header, or a value
             // that runs past the Total Path Attribute Length, is "treat-as-withdraw"; the Total Path Attribute
@@ -26,7 +29,7 @@ extension PathAttributes {
             guard remaining >= 3, let flagsByte = buffer.readInteger(as: UInt8.self),
                 let codeByte = buffer.readInteger(as: UInt8.self)
             else {
-                errors.append(Self.framingError(buffer, from: start, reason: "\(remaining) octet(s) left, too few for an attribute header"))
+                errors.append(Self.framingError(atStart, reason: "\(remaining) octet(s) left, too few for an attribute header"))
                 framingBroken = true
                 break
             }
@@ -35,8 +38,7 @@ extension PathAttributes {
             let length: Int
             if flags.contains(.extendedLength) {
                 guard let l = buffer.readInteger(as: UInt16.self) else {
-                    buffer.moveReaderIndex(to: start)
-                    errors.append(Self.framingError(buffer, from: start, reason: "\(code.name): extended length field truncated"))
+                    errors.append(Self.framingError(atStart, reason: "\(code.name): extended length field truncated"))
                     framingBroken = true
                     break
                 }
@@ -45,12 +47,11 @@ extension PathAttributes {
                 length = Int(buffer.readInteger(as: UInt8.self)!)
             }
             guard var value = buffer.readSlice(length: length) else {
-                buffer.moveReaderIndex(to: start)
-                errors.append(Self.framingError(buffer, from: start, reason: "\(code.name): length \(length) overruns the attribute field"))
+                errors.append(Self.framingError(atStart, reason: "\(code.name): length \(length) overruns the attribute field"))
                 framingBroken = true
                 break
             }
-            func whole() -> [UInt8] { buffer.getBytes(at: start, length: buffer.readerIndex - start) ?? [] }
+            func whole() -> [UInt8] { atStart.getBytes(at: start, length: buffer.readerIndex - start) ?? [] }
 
             // RFC 7606 §3 (g): a repeated MP_REACH_NLRI/MP_UNREACH_NLRI resets the session; any other repeat is
             // discarded and the first occurrence kept.
@@ -112,8 +113,8 @@ extension PathAttributes {
 
     /// RFC 7606 §4 framing failure: "treat-as-withdraw"; the NOTIFICATION RFC 4271 would send is Attribute Length
     /// Error with what was there of the attribute.
-    private static func framingError(_ buffer: ByteBuffer, from start: Int, reason: String) -> UpdateError {
-        let data = buffer.getBytes(at: start, length: buffer.writerIndex - start) ?? []
+    private static func framingError(_ atStart: ByteBuffer, reason: String) -> UpdateError {
+        let data = Array(buffer: atStart)
         return UpdateError(action: .treatAsWithdraw, notification: .attributeLengthError(data), reason: reason)
     }
 
