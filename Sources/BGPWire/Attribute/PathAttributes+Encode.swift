@@ -115,12 +115,12 @@ extension PathAttributes {
             buffer.writeInteger(UInt8(nextHopBytes.count))
             buffer.writeBytes(nextHopBytes)
             buffer.writeInteger(UInt8(0))  // Reserved (RFC 4760 §3).
-            buffer.writeBGPNLRI(reach.nlri, addPath: context.addPath.contains(reach.family))
+            buffer.writeBGPNLRI(reach.nlri[...], addPath: context.addPath.contains(reach.family))
         case .mpUnreachNLRI:
             let unreach = mpUnreach!
             buffer.writeInteger(unreach.family.afi.rawValue)
             buffer.writeInteger(unreach.family.safi.rawValue)
-            buffer.writeBGPNLRI(unreach.withdrawn, addPath: context.addPath.contains(unreach.family))
+            buffer.writeBGPNLRI(unreach.withdrawn[...], addPath: context.addPath.contains(unreach.family))
         case .extendedCommunities:
             for community in extendedCommunities! { buffer.writeInteger(community.rawValue) }
         case .largeCommunities:

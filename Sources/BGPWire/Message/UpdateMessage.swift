@@ -71,12 +71,12 @@ extension UpdateMessage {
         let addPathV4 = context.addPath.contains(.ipv4Unicast)
         let withdrawnIndex = buffer.writerIndex
         buffer.writeInteger(UInt16(0))
-        let withdrawnLength = buffer.writeBGPNLRI(withdrawn, addPath: addPathV4)
+        let withdrawnLength = buffer.writeBGPNLRI(withdrawn[...], addPath: addPathV4)
         buffer.setInteger(UInt16(withdrawnLength), at: withdrawnIndex)
         let attributesIndex = buffer.writerIndex
         buffer.writeInteger(UInt16(0))
         let attributesLength = attributes.write(to: &buffer, context: context)
         buffer.setInteger(UInt16(attributesLength), at: attributesIndex)
-        buffer.writeBGPNLRI(announced, addPath: addPathV4)
+        buffer.writeBGPNLRI(announced[...], addPath: addPathV4)
     }
 }

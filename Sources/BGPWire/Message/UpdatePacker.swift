@@ -13,7 +13,17 @@ public enum UpdatePacker {
     /// MP_REACH_NLRI with `nextHops`, placed first (RFC 7606 §5.1). `attributes.mpReach/mpUnreach` are ignored.
     @discardableResult
     public static func writeAnnouncements(
-        _ nlri: some Collection<NLRI>, family: AddressFamily, nextHops: [IPAddress] = [], attributes: PathAttributes,
+        _ nlri: [NLRI], family: AddressFamily, nextHops: [IPAddress] = [], attributes: PathAttributes,
+        into buffer: inout ByteBuffer, context: EncodeContext
+    ) -> Int {
+        writeAnnouncements(
+            nlri[...], family: family, nextHops: nextHops, attributes: attributes, into: &buffer, context: context)
+    }
+
+    /// As above, for a slice; concrete types keep the per-prefix loop specialized (no allocation per prefix).
+    @discardableResult
+    public static func writeAnnouncements(
+        _ nlri: ArraySlice<NLRI>, family: AddressFamily, nextHops: [IPAddress] = [], attributes: PathAttributes,
         into buffer: inout ByteBuffer, context: EncodeContext
     ) -> Int {
         var shared = attributes.withoutWireHints
@@ -24,7 +34,7 @@ public enum UpdatePacker {
         let addPath = context.addPath.contains(family)
         let limit = context.maximumMessageLength
         var messages = 0
-        var rest = nlri[...]
+        var rest = nlri
         if family == .ipv4Unicast {
             // Header + withdrawn length + attribute length + attributes.
             let fixed = BGPMessage.headerLength + 4 + block.readableBytes
@@ -80,12 +90,19 @@ public enum UpdatePacker {
     /// Writes UPDATEs withdrawing `nlri`, returning how many messages were written.
     @discardableResult
     public static func writeWithdrawals(
-        _ nlri: some Collection<NLRI>, family: AddressFamily, into buffer: inout ByteBuffer, context: EncodeContext
+        _ nlri: [NLRI], family: AddressFamily, into buffer: inout ByteBuffer, context: EncodeContext
+    ) -> Int {
+        writeWithdrawals(nlri[...], family: family, into: &buffer, context: context)
+    }
+
+    @discardableResult
+    public static func writeWithdrawals(
+        _ nlri: ArraySlice<NLRI>, family: AddressFamily, into buffer: inout ByteBuffer, context: EncodeContext
     ) -> Int {
         let addPath = context.addPath.contains(family)
         let limit = context.maximumMessageLength
         var messages = 0
-        var rest = nlri[...]
+        var rest = nlri
         while !rest.isEmpty {
             let start = beginMessage(&buffer)
             if family == .ipv4Unicast {
@@ -114,7 +131,7 @@ public enum UpdatePacker {
     }
 
     /// How many leading entries fit in `room` octets (at least one, so progress is guaranteed).
-    private static func fitting(_ nlri: some Collection<NLRI>, room: Int, addPath: Bool) -> Int {
+    private static func fitting(_ nlri: ArraySlice<NLRI>, room: Int, addPath: Bool) -> Int {
         var used = 0
         var count = 0
         for entry in nlri {

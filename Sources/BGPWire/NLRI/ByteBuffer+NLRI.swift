@@ -69,7 +69,7 @@ extension ByteBuffer {
     /// Writes NLRI entries (with Path Identifiers when `addPath`), returning the octets written.
     @inlinable
     @discardableResult
-    package mutating func writeBGPNLRI<C: Collection>(_ nlri: C, addPath: Bool) -> Int where C.Element == NLRI {
+    package mutating func writeBGPNLRI(_ nlri: ArraySlice<NLRI>, addPath: Bool) -> Int {
         let worst = nlri.count * (addPath ? 21 : 17)
         if worst == 0 { return 0 }
         return writeWithUnsafeMutableBytes(minimumWritableBytes: worst) { out in
