@@ -152,6 +152,10 @@ struct MalformedHeaderTests {
             expected: BGPNotification(
                 code: .routeRefreshMessage, subcode: 1, data: B.routeRefresh(body: [0, 1, 1, 1, 0]))),
         .init(
+            testDescription: "Plain request (subtype 0) of 24 octets with enhanced refresh → 1/2: code 7 is only for BoRR/EoRR (RFC 7313 §5)",
+            bytes: B.routeRefresh(body: [0, 1, 0, 1, 0]), context: DecodeContext(enhancedRouteRefresh: true),
+            expected: BGPNotification(code: .messageHeader, subcode: 2, data: [0x00, 0x18])),
+        .init(
             testDescription: "EoRR of 22 octets with enhanced refresh → 7/1, Data = the whole message (RFC 7313 §5)",
             bytes: B.routeRefresh(body: [0, 1, 2]), context: DecodeContext(enhancedRouteRefresh: true),
             expected: BGPNotification(code: .routeRefreshMessage, subcode: 1, data: B.routeRefresh(body: [0, 1, 2]))),

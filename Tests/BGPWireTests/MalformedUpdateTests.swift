@@ -233,9 +233,25 @@ struct MalformedUpdateTests {
             row(d, attribute + origin + asPath, nlri: [], action: .afiSafiDisable, present: [.origin, .asPath],
                 .disable(attribute, code, family))
         }
+        /// A withdrawal-only UPDATE carries MP_UNREACH_NLRI alone; with other attributes beside it RFC 7606 §5.2
+        /// turns any non-discard error into a session reset (see `resetRows`).
+        func unreachRow(_ d: String, _ attribute: [UInt8], _ family: AddressFamily) -> UpdateOutcomeCase {
+            row(d, attribute, nlri: [], action: .afiSafiDisable, present: [], .disable(attribute, .mpUnreachNLRI, family))
+        }
         let as4Path: [UInt8] = [0xC0, 17, 6, 2, 1, 0, 1, 0, 0]
         let as4Aggregator: [UInt8] = [0xC0, 18, 8, 0, 1, 0, 0, 192, 0, 2, 1]
         return [
+            // RFC 7607 §2: AS 0 is malformed, in AS_PATH per RFC 7606, in AGGREGATOR and the AS4 attributes discarded.
+            row("AS_PATH containing AS 0 → treat-as-withdraw, 3/11 (RFC 7607 §2)",
+                origin + B.asPath([65001, 0]) + nextHop, action: .treatAsWithdraw, present: [.origin, .nextHop],
+                .withdraw(11, [], .asPath)),
+            row("AGGREGATOR with AS 0 → attribute discard (RFC 7607 §2, RFC 7606 §7.7)",
+                mandatory + [0xC0, 7, 8, 0, 0, 0, 0, 192, 0, 2, 1], action: .attributeDiscard, present: mandatoryCodes,
+                .discard(9, [0xC0, 7, 8, 0, 0, 0, 0, 192, 0, 2, 1], .aggregator)),
+            row("AS4_PATH containing AS 0 on a 2-octet session → attribute discard (RFC 7607 §2, RFC 6793 §6)",
+                B.mandatory(fourOctet: false) + [0xC0, 17, 10, 2, 2, 0, 0, 0xFD, 0xE9, 0, 0, 0, 0],
+                context: DecodeContext(fourOctetAS: false), action: .attributeDiscard, present: mandatoryCodes,
+                .discard(9, [0xC0, 17, 10, 2, 2, 0, 0, 0xFD, 0xE9, 0, 0, 0, 0], .as4Path)),
             // §7.1 ORIGIN.
             row("ORIGIN with undefined value 3 → treat-as-withdraw, 3/6 (RFC 7606 §7.1)",
                 [0x40, 1, 1, 3] + asPath + nextHop, action: .treatAsWithdraw, present: [.asPath, .nextHop],
@@ -335,10 +351,10 @@ struct MalformedUpdateTests {
             reachRow("MP_REACH_NLRI IPv4 prefix length 33 → AFI/SAFI disable ipv4-unicast (RFC 7606 §7.11, §5.3)",
                      B.mpReach(afi: 1, nextHop: [192, 0, 2, 1], nlri: [33, 198, 51, 100, 0, 0]), .mpReachNLRI,
                      .ipv4Unicast),
-            reachRow("MP_UNREACH_NLRI IPv6 prefix length 129 → AFI/SAFI disable (RFC 7606 §7.12, §5.3)",
-                     B.mpUnreach(withdrawn: [129] + [UInt8](repeating: 0x20, count: 17)), .mpUnreachNLRI, .ipv6Unicast),
-            reachRow("MP_UNREACH_NLRI IPv6 prefix overrunning the attribute → AFI/SAFI disable (RFC 7606 §7.12)",
-                     B.mpUnreach(withdrawn: [48, 0x20, 0x01]), .mpUnreachNLRI, .ipv6Unicast),
+            unreachRow("MP_UNREACH_NLRI IPv6 prefix length 129 → AFI/SAFI disable (RFC 7606 §7.12, §5.3)",
+                       B.mpUnreach(withdrawn: [129] + [UInt8](repeating: 0x20, count: 17)), .ipv6Unicast),
+            unreachRow("MP_UNREACH_NLRI IPv6 prefix overrunning the attribute → AFI/SAFI disable (RFC 7606 §7.12)",
+                       B.mpUnreach(withdrawn: [48, 0x20, 0x01]), .ipv6Unicast),
             row("MP_REACH_NLRI for a family we do not parse (L2VPN EVPN) is kept verbatim, not malformed (RFC 4760 §3)",
                 B.mpReach(afi: 25, safi: 70, nextHop: [192, 0, 2, 1], nlri: [1, 2, 3]) + origin + asPath, nlri: [],
                 action: nil, present: [.origin, .asPath, .mpReachNLRI]),
@@ -434,6 +450,19 @@ extension MalformedUpdateTests {
             .init(
                 testDescription: "MP_UNREACH_NLRI too short for AFI/SAFI → session reset, 3/9 with the attribute (RFC 7606 §7.12)",
                 bytes: B.update(attributes: [0x80, 15, 2, 0, 2]), expected: update3(9, [0x80, 15, 2, 0, 2])),
+            // §5.2: attributes besides MP_UNREACH_NLRI but no reachable NLRI: only attribute discard may be used.
+            .init(
+                testDescription: "No reachable NLRI, malformed ORIGIN → session reset, 3/6 (RFC 7606 §5.2)",
+                bytes: B.update(attributes: [0x40, 1, 1, 3] + B.asPath([65001])),
+                expected: update3(6, [0x40, 1, 1, 3])),
+            .init(
+                testDescription: "No reachable NLRI, malformed MP_UNREACH_NLRI beside ORIGIN → session reset, 3/9 (RFC 7606 §5.2)",
+                bytes: B.update(attributes: B.mpUnreach(withdrawn: [48, 0x20, 0x01]) + B.origin()),
+                expected: update3(9, B.mpUnreach(withdrawn: [48, 0x20, 0x01]))),
+            .init(
+                testDescription: "No reachable NLRI, attribute-list overrun → session reset, 3/5 (RFC 7606 §5.2, §4)",
+                bytes: B.update(attributes: B.origin() + [0x40, 2, 9, 2, 1]),
+                expected: update3(5, [0x40, 2, 9, 2, 1])),
         ]
     }()
 

@@ -107,6 +107,18 @@ extension PathAttributes {
             }
         }
 
+        // RFC 7606 §5.2: "if an UPDATE message is encountered that does contain path attributes other than
+        // MP_UNREACH_NLRI and doesn't encode any reachable NLRI ... if any encountered error specifies an
+        // error-handling approach other than 'attribute discard', then the 'session reset' approach MUST be used."
+        // Without reachable NLRI we cannot be sure the NLRI were parsed correctly, so withdrawing them is no remedy.
+        var otherThanUnreach = seen
+        otherThanUnreach.remove(.mpUnreachNLRI)
+        if !hasBodyNLRI, !seen.contains(.mpReachNLRI), !otherThanUnreach.isEmpty || framingBroken,
+            let worst = errors.first(where: { $0.action > .attributeDiscard })
+        {
+            throw worst.notification
+        }
+
         if order != attributes.presentCodes { attributes.wireOrder = order }
         return attributes
     }
@@ -153,6 +165,11 @@ extension PathAttributes {
                 let notification: BGPNotification = code == .asPath ? .malformedASPath : .optionalAttributeError(whole())
                 return malformed(notification, "malformed segment (bad type, zero or overrunning length)")
             }
+            // RFC 7607 §2: AS 0 in AS_PATH is malformed (RFC 7606 handling), in AS4_PATH malformed per RFC 6793.
+            if path.segments.contains(where: { $0.asns.contains(0) }) {
+                let notification: BGPNotification = code == .asPath ? .malformedASPath : .optionalAttributeError(whole())
+                return malformed(notification, "contains AS 0 (RFC 7607)")
+            }
             if code == .asPath {
                 self.asPath = path
             } else {
@@ -191,6 +208,8 @@ extension PathAttributes {
             guard length == asSize + 4 else { return lengthError(expected: "\(asSize + 4)") }
             let asn: UInt32 = asSize == 4 ? value.readInteger()! : UInt32(value.readInteger(as: UInt16.self)!)
             let aggregator = Aggregator(asn: asn, address: IPAddress(ipv4: value.readInteger()!))
+            // RFC 7607 §2: AS 0 here is malformed; both aggregator attributes are then discarded.
+            if asn == 0 { return malformed(.optionalAttributeError(whole()), "aggregating AS is 0 (RFC 7607)") }
             if code == .aggregator {
                 self.aggregator = aggregator
             } else {

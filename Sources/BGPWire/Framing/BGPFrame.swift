@@ -98,8 +98,12 @@ extension BGPMessage {
             }
         case .routeRefresh:
             if length != type.minimumLength {
-                // RFC 7313 §5: with enhanced route refresh, code 7 with the whole message as Data.
-                if context.enhancedRouteRefresh {
+                // RFC 7313 §5: a BoRR or EoRR (subtype 1 or 2) of the wrong length, with enhanced route refresh
+                // negotiated, gets code 7 with the whole message as Data; anything else is a header length error.
+                let subtype = frame.body.getInteger(at: frame.body.readerIndex + 2, as: UInt8.self)
+                if context.enhancedRouteRefresh,
+                    subtype == RouteRefreshMessage.beginningOfRouteRefresh || subtype == RouteRefreshMessage.endOfRouteRefresh
+                {
                     var whole = ByteBuffer()
                     whole.writeInteger(UInt64.max)
                     whole.writeInteger(UInt64.max)

@@ -130,7 +130,8 @@ public enum UpdatePacker {
         return messages
     }
 
-    /// How many leading entries fit in `room` octets (at least one, so progress is guaranteed).
+    /// How many leading entries fit in `room` octets. At least one must, so progress is guaranteed: taking it anyway
+    /// would write a message over the session's limit (RFC 4271 §4.1), which the peer answers with Bad Message Length.
     private static func fitting(_ nlri: ArraySlice<NLRI>, room: Int, addPath: Bool) -> Int {
         var used = 0
         var count = 0
@@ -140,7 +141,8 @@ public enum UpdatePacker {
             used += size
             count += 1
         }
-        return max(count, 1)
+        precondition(count > 0, "attribute set too large for one UPDATE with an NLRI entry")
+        return count
     }
 
     private static func beginMessage(_ buffer: inout ByteBuffer) -> Int {
