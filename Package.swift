@@ -9,24 +9,71 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "BGPWire", targets: ["BGPWire"]),
+        .executable(name: "swiftletd", targets: ["swiftletd"]),
         .executable(name: "swiftletctl", targets: ["swiftletctl"]),
+        .executable(name: "bgp-fakepeer", targets: ["BGPFakePeer"]),
         .executable(name: "BGPFuzz", targets: ["BGPFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(
             name: "BGPWire",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
+        // Session FSM, negotiation, collision resolution (and later RIBs): pure, time passed in.
+        .target(
+            name: "BGPCore",
+            dependencies: ["BGPWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // Calico v3 resources as values, and what this node peers with.
+        .target(name: "ClusterModel", dependencies: ["BGPWire"]),
+        // Sources of resources: the YAML config file (with file/line/field errors) and secrets.
+        .target(name: "Datastore", dependencies: ["ClusterModel", .product(name: "Yams", package: "Yams")]),
+        // Requests and responses between swiftletctl and swiftletd over the control socket.
+        .target(name: "ControlProtocol"),
+        // TCP: listener, active connects, TCP-MD5, GTSM, per-connection drivers.
+        .target(
+            name: "BGPTransport",
+            dependencies: [
+                "BGPCore", "BGPWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "swiftletd",
+            dependencies: [
+                "BGPCore", "BGPWire", "BGPTransport", "ClusterModel", "Datastore", "ControlProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "swiftletctl",
             dependencies: [
+                "BGPWire", "ControlProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // A small BGP speaker for scale and misbehaviour tests: many sessions from loopback addresses.
+        .executableTarget(
+            name: "BGPFakePeer",
+            dependencies: [
                 "BGPWire",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,6 +98,18 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Vectors", "FuzzRegressions"]
+        ),
+        .testTarget(
+            name: "BGPCoreTests",
+            dependencies: ["BGPCore", "BGPWire", "BGPTestSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterModel", "BGPWire"]),
+        .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol"]),
+        // Real daemons in network namespaces; skipped unless BGP_INTEROP=1 (needs root, bird2, frr, gobgpd, exabgp).
+        .testTarget(
+            name: "InteropTests",
+            dependencies: ["BGPTestSupport", "BGPWire"],
+            exclude: ["Scenarios"]
         ),
     ],
     swiftLanguageModes: [.v6]

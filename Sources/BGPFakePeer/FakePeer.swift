@@ -1,0 +1,2 @@
+// SPDX-License-Identifier: Apache-2.0
+@main struct Main { static func main() { print("bgp-fakepeer: not yet") } }
