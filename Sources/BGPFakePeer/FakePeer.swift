@@ -1,2 +1,0 @@
-// SPDX-License-Identifier: Apache-2.0
-@main struct Main { static func main() { print("bgp-fakepeer: not yet") } }
