@@ -8,6 +8,9 @@
 
 import BGPWire
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 enum FuzzTarget {
     /// Session contexts that change how bytes decode.
@@ -55,9 +58,25 @@ enum FuzzTarget {
 }
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    FuzzTarget.run(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
+/// libFuzzer's documented driver entry point. SwiftPM links executables with `main` aliased to the module's own
+/// entry function, so libFuzzer's `main` never runs; ours hands control to the driver instead.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+@main
+struct FuzzMain {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        let status = LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+            FuzzTarget.run(UnsafeRawBufferPointer(start: data, count: size))
+            return 0
+        }
+        exit(status)
+    }
 }
 #endif

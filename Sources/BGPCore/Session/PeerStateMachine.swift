@@ -50,8 +50,11 @@ public struct PeerStateMachine: Sendable {
     public private(set) var since: Duration = .zero
     public private(set) var flaps = 0
 
-    public init(configuration: SessionConfiguration, seed: UInt64? = nil) {
+    /// - Parameter firstConnectionID: where this peer's outgoing connection numbers start; a speaker with many
+    ///   peers gives each its own range so connection IDs are unique across peers.
+    public init(configuration: SessionConfiguration, firstConnectionID: UInt64 = 1, seed: UInt64? = nil) {
         self.configuration = configuration
+        self.nextConnection = firstConnectionID
         // Deterministic per peer, so tests are repeatable; different peers jitter differently.
         self.random = SplitMix64(state: seed ?? UInt64(bitPattern: Int64(configuration.peerAddress.low &+ configuration.peerAddress.high)))
     }

@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: Apache-2.0
+// The speaker: one actor that owns every peer's state machine and performs their actions — outgoing connects,
+// accepting or refusing incoming connections, encoding and queueing messages, timers — in the order the state
+// machines return them. Decoding happens on each connection's own task; only decoded values reach the actor.
+
+import BGPCore
+import BGPWire
+import Logging
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public actor BGPSpeaker: BGPConnectionDelegate {
+    struct Peer {
+        var definition: PeerDefinition
+        var fsm: PeerStateMachine
+        var messagesIn: [MessageType: Int] = [:]
+        var messagesOut: [MessageType: Int] = [:]
+        var prefixesReceived = 0
+        var lastNotificationSent: (BGPNotification, Double)?
+        var lastNotificationReceived: (BGPNotification, Double)?
+    }
+
+    struct TimerKey: Hashable {
+        var peer: String
+        var timer: PeerTimer
+    }
+
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let clock = ContinuousClock()
+    private let startInstant: ContinuousClock.Instant
+    private let startWall: Double
+    private var peers: [String: Peer] = [:]
+    private var peerByAddress: [IPAddress: String] = [:]
+    private var connections: [ConnectionID: (peer: String, handle: BGPConnectionHandle)] = [:]
+    private var pendingConnects: [ConnectionID: (peer: String, task: Task<Void, Never>)] = [:]
+    private var timers: [TimerKey: Task<Void, Never>] = [:]
+    private var listeners: [NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>] = []
+    private var listenerTasks: [Task<Void, Never>] = []
+    /// Incoming connections are numbered apart from each peer's own outgoing numbering.
+    private var nextIncoming: UInt64 = 1 << 62
+    /// Each peer (re)created gets its own range of 2^32 outgoing connection numbers.
+    private var nextPeerRange: UInt64 = 1
+
+    public init(group: any EventLoopGroup, logger: Logger) {
+        self.group = group
+        self.logger = logger
+        self.startInstant = clock.now
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        self.startWall = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    private var now: Duration { clock.now - startInstant }
+
+    private func wallTime(_ offset: Duration) -> Double {
+        startWall + Double(offset.components.seconds) + Double(offset.components.attoseconds) / 1e18
+    }
+
+    // MARK: Configuration
+
+    /// Applies a peer set: new peers start, removed peers stop with Cease 3 (RFC 4486 Peer De-configured), and
+    /// peers whose session parameters changed restart with Cease 6 (Other Configuration Change). Unchanged peers
+    /// are not touched.
+    public func apply(_ definitions: [PeerDefinition]) async {
+        let wanted = Dictionary(definitions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for (name, peer) in peers where wanted[name] == nil {
+            logger.info("peer removed", metadata: ["peer": "\(name)", "address": "\(peer.definition.address)"])
+            let actions = peers[name]!.fsm.stop(.peerDeconfigured, now: now)
+            perform(actions, for: name)
+            await setMD5(for: peer.definition, key: "")
+            peerByAddress[peer.definition.address] = nil
+            peers[name] = nil
+        }
+        for definition in definitions {
+            if let existing = peers[definition.name] {
+                guard existing.definition != definition else { continue }
+                logger.info("peer reconfigured; restarting its session", metadata: ["peer": "\(definition.name)"])
+                let actions = peers[definition.name]!.fsm.stop(.otherConfigurationChange, now: now)
+                perform(actions, for: definition.name)
+                peers[definition.name] = nil
+                peerByAddress[existing.definition.address] = nil
+            }
+            let fsm = PeerStateMachine(configuration: definition.session, firstConnectionID: nextPeerRange << 32)
+            nextPeerRange += 1
+            peers[definition.name] = Peer(definition: definition, fsm: fsm)
+            peerByAddress[definition.address] = definition.name
+            if let password = definition.socketOptions.password { await setMD5(for: definition, key: password) }
+            let actions = peers[definition.name]!.fsm.start(now: now)
+            perform(actions, for: definition.name)
+        }
+    }
+
+    /// Listens for incoming sessions. With no address, on both 0.0.0.0 and :: (IPv6-only, so that IPv4 peers keep
+    /// IPv4 addresses, which TCP-MD5 keys are keyed on).
+    public func listen(address: IPAddress?, port: Int) async throws {
+        let hosts: [String] = address.map { [$0.description] } ?? ["0.0.0.0", "::"]
+        for host in hosts {
+            do {
+                let server = try await ServerBootstrap(group: group)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .serverChannelOption(.socketOption(.init(rawValue: IPV6_V6ONLY)), value: host.contains(":") ? 1 : 0)
+                    .childChannelOption(.socketOption(.init(rawValue: Int32(TCP_NODELAY))), value: 1)
+                    .bind(host: host, port: port) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        }
+                    }
+                listeners.append(server)
+                logger.info("listening", metadata: ["address": "\(host)", "port": "\(port)"])
+                let task = Task { await self.acceptLoop(server) }
+                listenerTasks.append(task)
+            } catch {
+                // A host without IPv6 (or without that address) must not stop the IPv4 listener.
+                if address == nil && host == "::" {
+                    logger.warning("cannot listen on [::]:\(port); IPv6 peers can only be reached actively", metadata: ["error": "\(error)"])
+                    continue
+                }
+                throw error
+            }
+        }
+        for peer in peers.values where peer.definition.socketOptions.password != nil {
+            await setMD5(for: peer.definition, key: peer.definition.socketOptions.password!)
+        }
+    }
+
+    private func acceptLoop(_ server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>) async {
+        do {
+            try await server.executeThenClose { inbound in
+                for try await child in inbound { await self.accepted(child) }
+            }
+        } catch {
+            logger.debug("listener closed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func accepted(_ child: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        guard let remote = child.channel.remoteAddress?.bgpAddress, let name = peerByAddress[remote] else {
+            // Dynamic neighbors come with the routing layer; until then an unknown address is refused.
+            logger.warning("refused connection from an unconfigured address", metadata: ["remote": "\(child.channel.remoteAddress.map { "\($0)" } ?? "?")"])
+            try? await child.channel.close()
+            return
+        }
+        let id = ConnectionID(rawValue: nextIncoming)
+        nextIncoming += 1
+        let definition = peers[name]!.definition
+        if let hops = definition.socketOptions.ttlSecurityHops {
+            try? await SocketOptions.setMinimumTTL(on: child.channel, family: remote.family, hops: hops).get()
+        }
+        if definition.socketOptions.ttlSecurityHops != nil || definition.socketOptions.multihopTTL != nil {
+            try? await SocketOptions.setOutgoingTTL(on: child.channel, family: remote.family, options: definition.socketOptions).get()
+        }
+        register(child, id: id, peer: name)
+        logger.debug("accepted connection", metadata: ["peer": "\(name)", "connection": "\(id)"])
+        let actions = peers[name]!.fsm.incomingConnection(id, now: now)
+        perform(actions, for: name)
+    }
+
+    private func register(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, id: ConnectionID, peer name: String) {
+        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        let handle = BGPConnectionHandle(id: id, remote: peers[name]!.definition.address, outbound: continuation)
+        connections[id] = (name, handle)
+        let configuration = peers[name]!.definition.session
+        Task { await BGPConnection.run(channel: channel, id: id, configuration: configuration, outbound: stream, delegate: self) }
+    }
+
+    // MARK: Outgoing connections
+
+    private func startConnect(_ id: ConnectionID, peer name: String) {
+        let definition = peers[name]!.definition
+        let group = self.group
+        let logger = self.logger
+        let timeout = min(definition.session.connectRetryTime, .seconds(10))
+        let task = Task {
+            do {
+                var bootstrap = ClientBootstrap(group: group)
+                    .connectTimeout(.milliseconds(Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)))
+                    .channelOption(.socketOption(.init(rawValue: Int32(TCP_NODELAY))), value: 1)
+                    .channelInitializer { channel in
+                        var future = channel.eventLoop.makeSucceededVoidFuture()
+                        if let password = definition.socketOptions.password {
+                            future = future.flatMap { SocketOptions.setMD5(on: channel, peer: definition.address, key: password) }
+                        }
+                        future = future.flatMap {
+                            SocketOptions.setOutgoingTTL(on: channel, family: definition.address.family, options: definition.socketOptions)
+                        }
+                        if let hops = definition.socketOptions.ttlSecurityHops {
+                            future = future.flatMap { SocketOptions.setMinimumTTL(on: channel, family: definition.address.family, hops: hops) }
+                        }
+                        return future
+                    }
+                if let source = definition.sourceAddress { bootstrap = bootstrap.bind(to: try source.socketAddress(port: 0)) }
+                let channel = try await bootstrap.connect(to: try definition.address.socketAddress(port: definition.port)) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+                await self.outgoingConnected(id, channel: channel, peer: name)
+            } catch {
+                var reason = "\(error)"
+                if error is ChannelError, "\(error)".contains("connectTimeout"), definition.socketOptions.password != nil {
+                    reason += " (TCP-MD5 is configured: a key mismatch drops SYNs silently; check the password on both sides)"
+                }
+                logger.debug("connect failed", metadata: ["peer": "\(name)", "error": "\(reason)"])
+                await self.outgoingFailed(id, peer: name, reason: reason)
+            }
+        }
+        pendingConnects[id] = (name, task)
+    }
+
+    private func outgoingConnected(_ id: ConnectionID, channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, peer name: String) {
+        pendingConnects[id] = nil
+        guard peers[name] != nil else {
+            channel.channel.close(promise: nil)
+            return
+        }
+        register(channel, id: id, peer: name)
+        let actions = peers[name]!.fsm.connectionUp(id, now: now)
+        perform(actions, for: name)
+    }
+
+    private func outgoingFailed(_ id: ConnectionID, peer name: String, reason: String) {
+        guard pendingConnects.removeValue(forKey: id) != nil, peers[name] != nil else { return }
+        if reason.contains("TCP-MD5") {
+            logger.warning("connect timed out; check TCP-MD5 password", metadata: ["peer": "\(name)"])
+        }
+        let actions = peers[name]!.fsm.connectionFailed(id, reason: reason, now: now)
+        perform(actions, for: name)
+    }
+
+    // MARK: Connection events (BGPConnectionDelegate)
+
+    public func connection(_ id: ConnectionID, received message: DecodedMessage) {
+        guard let name = connections[id]?.peer, peers[name] != nil else { return }
+        peers[name]!.messagesIn[message.message.type, default: 0] += 1
+        switch message.message {
+        case .notification(let notification):
+            peers[name]!.lastNotificationReceived = (notification, wallTime(now))
+            logger.warning("NOTIFICATION received", metadata: ["peer": "\(name)", "notification": "\(notification.summary)", "data": "\(notification.data.hexString)"])
+        case .update(let update):
+            peers[name]!.prefixesReceived += update.announced.count + (update.attributes.mpReach?.nlri.count ?? 0)
+            for error in message.updateErrors {
+                logger.warning(
+                    "malformed UPDATE handled per RFC 7606",
+                    metadata: [
+                        "peer": "\(name)", "action": "\(error.action)", "reason": "\(error.reason)",
+                        "notification": "\(error.notification.code.rawValue)/\(error.notification.subcode)",
+                    ])
+            }
+        default: break
+        }
+        let actions = peers[name]!.fsm.messageReceived(message, on: id, now: now)
+        perform(actions, for: name)
+    }
+
+    public func connection(_ id: ConnectionID, failedToDecode notification: BGPNotification) {
+        guard let name = connections[id]?.peer, peers[name] != nil else {
+            connections.removeValue(forKey: id)?.handle.close()
+            return
+        }
+        logger.warning("bad message from peer; closing with NOTIFICATION", metadata: ["peer": "\(name)", "notification": "\(notification.summary)", "data": "\(notification.data.hexString)"])
+        let actions = peers[name]!.fsm.decodeFailed(notification, on: id, now: now)
+        perform(actions, for: name)
+        // A connection the FSM no longer tracks must still close.
+        if actions.isEmpty { connections.removeValue(forKey: id)?.handle.close() }
+    }
+
+    public func connection(_ id: ConnectionID, closed reason: String) {
+        guard let (name, _) = connections.removeValue(forKey: id), peers[name] != nil else { return }
+        let actions = peers[name]!.fsm.connectionFailed(id, reason: reason, now: now)
+        perform(actions, for: name)
+    }
+
+    public func connection(_ id: ConnectionID, wroteMessages count: Int) {
+        guard let name = connections[id]?.peer, peers[name] != nil else { return }
+        let actions = peers[name]!.fsm.sendProgressed(on: id, now: now)
+        perform(actions, for: name)
+    }
+
+    // MARK: Timers
+
+    private func arm(_ timer: PeerTimer, deadline: Duration, peer name: String) {
+        let key = TimerKey(peer: name, timer: timer)
+        timers[key]?.cancel()
+        let instant = startInstant.advanced(by: deadline)
+        timers[key] = Task {
+            do {
+                try await Task.sleep(until: instant, clock: ContinuousClock())
+            } catch {
+                return  // cancelled: re-armed or stopped
+            }
+            await self.fire(key)
+        }
+    }
+
+    private func fire(_ key: TimerKey) {
+        timers[key] = nil
+        guard peers[key.peer] != nil else { return }
+        let actions = peers[key.peer]!.fsm.timerFired(key.timer, now: now)
+        perform(actions, for: key.peer)
+    }
+
+    // MARK: Performing actions
+
+    private func perform(_ actions: [PeerStateMachine.Action], for name: String) {
+        for action in actions {
+            switch action {
+            case .connect(let id):
+                startConnect(id, peer: name)
+            case .send(let id, let message):
+                guard let handle = connections[id]?.handle else { continue }
+                var context = EncodeContext(fourOctetAS: true)
+                if let (establishedID, negotiated) = peers[name]?.fsm.established, establishedID == id {
+                    context = negotiated.encodeContext
+                }
+                var buffer = ByteBuffer()
+                buffer.writeBGPMessage(message, context: context)
+                handle.write(buffer)
+                peers[name]?.messagesOut[message.type, default: 0] += 1
+                if case .notification(let notification) = message {
+                    peers[name]?.lastNotificationSent = (notification, wallTime(now))
+                    logger.warning("NOTIFICATION sent", metadata: ["peer": "\(name)", "notification": "\(notification.summary)"])
+                }
+            case .close(let id):
+                if let pending = pendingConnects.removeValue(forKey: id) { pending.task.cancel() }
+                connections.removeValue(forKey: id)?.handle.close()
+            case .armTimer(let timer, let deadline):
+                arm(timer, deadline: deadline, peer: name)
+            case .cancelTimer(let timer):
+                timers.removeValue(forKey: TimerKey(peer: name, timer: timer))?.cancel()
+            case .established(let id, let negotiated):
+                logger.info(
+                    "session established",
+                    metadata: [
+                        "peer": "\(name)", "connection": "\(id)", "peer_as": "\(negotiated.peerAS)",
+                        "peer_id": "\(negotiated.peerIdentifier)", "hold": "\(negotiated.holdTime)",
+                        "families": "\(negotiated.families.sorted().map(\.description).joined(separator: ","))",
+                    ])
+            case .down(let reason):
+                logger.warning("session down", metadata: ["peer": "\(name)", "reason": "\(reason)"])
+            case .updateReceived:
+                break  // The RIB arrives with the routing layer.
+            case .routeRefreshReceived(let refresh):
+                logger.debug("ROUTE-REFRESH received", metadata: ["peer": "\(name)", "family": "\(refresh.family)"])
+            }
+        }
+    }
+
+    // MARK: Operator commands
+
+    public func status() -> [PeerStatus] {
+        peers.keys.sorted().compactMap { status(of: $0) }
+    }
+
+    public func status(of name: String) -> PeerStatus? {
+        guard let peer = peers[name] else { return nil }
+        let fsm = peer.fsm
+        let info: String =
+            if fsm.state == .established { "Established" } else if !fsm.enabled { "Disabled" } else {
+                fsm.lastError.map { "\($0)" } ?? fsm.state.rawValue
+            }
+        return PeerStatus(
+            name: name, address: peer.definition.address, port: peer.definition.port,
+            localAS: peer.definition.session.localAS, peerAS: peer.definition.session.peerAS,
+            passive: peer.definition.session.passive, enabled: fsm.enabled, state: fsm.state, since: wallTime(fsm.since),
+            info: info, negotiated: fsm.established?.1, configuredHoldTime: peer.definition.session.holdTime,
+            messagesIn: peer.messagesIn, messagesOut: peer.messagesOut, prefixesReceived: peer.prefixesReceived,
+            lastNotificationSent: peer.lastNotificationSent, lastNotificationReceived: peer.lastNotificationReceived,
+            flaps: fsm.flaps, advertisedCapabilities: peer.definition.session.localOpen.capabilities)
+    }
+
+    /// `disable NAME`: Cease 2 with the operator's message (RFC 8203/9003).
+    public func disable(_ name: String, message: String?) -> Bool {
+        guard peers[name] != nil else { return false }
+        logger.info("peer disabled by operator", metadata: ["peer": "\(name)"])
+        perform(peers[name]!.fsm.stop(.administrativeShutdown(message: message), now: now), for: name)
+        return true
+    }
+
+    public func enable(_ name: String) -> Bool {
+        guard peers[name] != nil else { return false }
+        perform(peers[name]!.fsm.start(now: now), for: name)
+        return true
+    }
+
+    /// `restart NAME`: Cease 4 (Administrative Reset) with the message, then start again.
+    public func restart(_ name: String, message: String?) -> Bool {
+        guard peers[name] != nil else { return false }
+        perform(peers[name]!.fsm.stop(.administrativeReset(message: message), now: now), for: name)
+        perform(peers[name]!.fsm.start(now: now), for: name)
+        return true
+    }
+
+    /// Stops every session with Cease and waits (bounded) for the NOTIFICATIONs to be written.
+    public func shutdown(message: String = "swiftletd shutting down") async {
+        for name in peers.keys.sorted() {
+            perform(peers[name]!.fsm.stop(.administrativeShutdown(message: message), now: now), for: name)
+        }
+        for (_, pending) in pendingConnects { pending.task.cancel() }
+        pendingConnects = [:]
+        let deadline = clock.now.advanced(by: .seconds(2))
+        while !connections.isEmpty && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        for timer in timers.values { timer.cancel() }
+        timers = [:]
+        for listener in listeners { try? await listener.channel.close() }
+        for task in listenerTasks { task.cancel() }
+    }
+
+    private func setMD5(for definition: PeerDefinition, key: String) async {
+        for listener in listeners {
+            let family: IPAddress.Family = listener.channel.localAddress?.protocol == .inet6 ? .ipv6 : .ipv4
+            guard family == definition.address.family else { continue }
+            do {
+                try await SocketOptions.setMD5(on: listener.channel, peer: definition.address, key: key).get()
+            } catch {
+                logger.error("cannot set the TCP-MD5 key on the listener", metadata: ["peer": "\(definition.name)", "error": "\(error)"])
+            }
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    var hexString: String {
+        let digits = Swift.Array<Character>("0123456789abcdef")
+        var s = ""
+        for byte in self {
+            s.append(digits[Int(byte >> 4)])
+            s.append(digits[Int(byte & 0xF)])
+        }
+        return s
+    }
+}
