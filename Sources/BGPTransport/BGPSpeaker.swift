@@ -101,10 +101,14 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         let hosts: [String] = address.map { [$0.description] } ?? ["0.0.0.0", "::"]
         for host in hosts {
             do {
-                let server = try await ServerBootstrap(group: group)
+                var bootstrap = ServerBootstrap(group: group)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                    .serverChannelOption(.socketOption(.init(rawValue: IPV6_V6ONLY)), value: host.contains(":") ? 1 : 0)
-                    .childChannelOption(.socketOption(.init(rawValue: Int32(TCP_NODELAY))), value: 1)
+                    .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+                if host.contains(":") {
+                    bootstrap = bootstrap.serverChannelOption(
+                        ChannelOptions.Types.SocketOption(level: SocketOptionLevel(IPPROTO_IPV6), name: SocketOptionName(IPV6_V6ONLY)), value: 1)
+                }
+                let server = try await bootstrap
                     .bind(host: host, port: port) { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
@@ -179,7 +183,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             do {
                 var bootstrap = ClientBootstrap(group: group)
                     .connectTimeout(.milliseconds(Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)))
-                    .channelOption(.socketOption(.init(rawValue: Int32(TCP_NODELAY))), value: 1)
+                    .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                     .channelInitializer { channel in
                         var future = channel.eventLoop.makeSucceededVoidFuture()
                         if let password = definition.socketOptions.password {

@@ -1,2 +1,170 @@
 // SPDX-License-Identifier: Apache-2.0
-@main struct Main { static func main() { print("swiftletd: not yet") } }
+// swiftletd: wiring only. Loads the configuration, starts the speaker and the control socket under
+// swift-service-lifecycle, reloads on SIGHUP (only changed peers are touched) and on SIGTERM/SIGINT sends Cease to
+// every peer before exiting 0. `--check` validates the configuration like `bird -p`.
+
+import ArgumentParser
+import BGPTransport
+import ClusterModel
+import ControlProtocol
+import Datastore
+import Logging
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct SwiftletD: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swiftletd",
+        abstract: "Swiftlet, a BGP route-distribution daemon for Calico-style container networks.",
+        version: SpeakerControlHandler.version)
+
+    @Option(name: .long, help: "Configuration file (Calico v3 resources, YAML).")
+    var config: String = "/etc/swiftlet/swiftlet.yaml"
+
+    @Option(name: .long, help: "This node's name (default: $NODENAME, then the host name).")
+    var node: String?
+
+    @Option(name: .long, help: "Directory of mounted secrets: DIR/<secret>/<key>.")
+    var secretsDir: String?
+
+    @Option(name: .long, help: "Control socket path for swiftletctl.")
+    var controlSocket: String = ControlClient.defaultSocketPath
+
+    @Option(name: .long, help: "Log format: logfmt or json.")
+    var logFormat: String = "logfmt"
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Flag(name: .long, help: "Validate the configuration and exit: 0 if valid, 1 with errors naming file, line and field.")
+    var check = false
+
+    func run() async throws {
+        let nodeName = node ?? ProcessInfoLite.environment("NODENAME") ?? ProcessInfoLite.hostname()
+        let loaded = ConfigLoader.load(path: config, nodeName: nodeName, secretsDirectory: secretsDir)
+        if check {
+            switch loaded {
+            case .success(let configuration):
+                print("\(config): OK (node \(configuration.nodeName), AS \(configuration.localAS), \(configuration.peers.count) peer(s))")
+                for note in configuration.notes { print("note: \(note)") }
+                return
+            case .failure(let errors):
+                for error in errors { printError("\(error)") }
+                throw ExitCode(1)
+            }
+        }
+        guard case .success(let configuration) = loaded else {
+            if case .failure(let errors) = loaded { for error in errors { printError("\(error)") } }
+            throw ExitCode(1)
+        }
+
+        let format = LogfmtLogHandler.Format(rawValue: logFormat) ?? .logfmt
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, format: format, logLevel: level) }
+        let logger = Logger(label: "swiftletd")
+        for note in configuration.notes { logger.notice("config note", metadata: ["note": "\(note)"]) }
+
+        let group = MultiThreadedEventLoopGroup.singleton
+        let speaker = BGPSpeaker(group: group, logger: Logger(label: "session"))
+        let state = ConfigurationState(configuration)
+        let daemon = SpeakerService(
+            speaker: speaker, state: state, configPath: config, nodeName: nodeName, secretsDirectory: secretsDir,
+            logger: logger)
+        let control = ControlServer(
+            socketPath: controlSocket,
+            handler: SpeakerControlHandler(
+                speaker: speaker, configuration: { await state.current }, startedAt: ProcessInfoLite.now()),
+            eventLoopGroup: group, logger: Logger(label: "control"))
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: daemon), .init(service: control)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.info(
+            "starting", metadata: [
+                "version": "\(SpeakerControlHandler.version)", "node": "\(nodeName)", "router_id": "\(configuration.routerID)",
+                "as": "\(configuration.localAS)", "peers": "\(configuration.peers.count)",
+            ])
+        try await services.run()
+        logger.info("stopped")
+    }
+
+    private func printError(_ text: String) {
+        let line = text + "\n"
+        line.utf8CString.withUnsafeBufferPointer { _ = write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
+    }
+}
+
+/// The configuration in force; replaced only by a reload that loaded cleanly.
+actor ConfigurationState {
+    var current: DaemonConfiguration
+    init(_ configuration: DaemonConfiguration) { current = configuration }
+    func replace(_ configuration: DaemonConfiguration) { current = configuration }
+}
+
+/// Runs the speaker: listen, bring peers up, reload on SIGHUP, Cease everyone on shutdown.
+struct SpeakerService: Service {
+    let speaker: BGPSpeaker
+    let state: ConfigurationState
+    let configPath: String
+    let nodeName: String
+    let secretsDirectory: String?
+    let logger: Logger
+
+    func run() async throws {
+        let configuration = await state.current
+        try await speaker.listen(address: configuration.listenAddress, port: Int(configuration.listenPort))
+        await speaker.apply(configuration.peers.map { PeerDefinition($0, configuration: configuration) })
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        await withGracefulShutdownHandler {
+            for await _ in hangups.cancelOnGracefulShutdown() {
+                await reload()
+            }
+        } onGracefulShutdown: {
+            Task { await speaker.shutdown() }
+        }
+        await speaker.shutdown()
+    }
+
+    /// SIGHUP: a config that does not load leaves the running one in force.
+    func reload() async {
+        switch ConfigLoader.load(path: configPath, nodeName: nodeName, secretsDirectory: secretsDirectory) {
+        case .failure(let errors):
+            logger.error("reload rejected; the running configuration stays in force", metadata: ["errors": "\(errors)"])
+        case .success(let configuration):
+            let old = await state.current
+            if old.listenAddress != configuration.listenAddress || old.listenPort != configuration.listenPort {
+                logger.warning("listen address or port changed; takes effect on restart")
+            }
+            await state.replace(configuration)
+            await speaker.apply(configuration.peers.map { PeerDefinition($0, configuration: configuration) })
+            logger.info("configuration reloaded", metadata: ["peers": "\(configuration.peers.count)"])
+        }
+    }
+}
+
+/// The few process facts swiftletd needs, without Foundation's ProcessInfo.
+enum ProcessInfoLite {
+    static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
+    }
+
+    static func hostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count)
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    static func now() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// Config values (ClusterModel) into session values (BGPCore/BGPTransport). BGPCore never sees config types.
+
+import BGPCore
+import BGPTransport
+import BGPWire
+import ClusterModel
+
+extension PeerDefinition {
+    init(_ spec: PeerSpec, configuration: DaemonConfiguration) {
+        var session = SessionConfiguration(
+            localAS: spec.localAS, peerAS: spec.remoteAS, localIdentifier: configuration.routerID,
+            peerAddress: spec.address, holdTime: spec.holdTime, keepaliveTime: spec.keepaliveTime,
+            connectRetryTime: .seconds(Int(spec.connectRetryTime)),
+            delayOpenTime: spec.delayOpenTime.map { .seconds(Int($0)) }, passive: spec.passive,
+            families: spec.families, hostname: configuration.nodeName)
+        if let restart = spec.gracefulRestartTime {
+            // Advertise restart time and families; forwarding state is kept by the kernel layer (issue #8).
+            session.gracefulRestart = GracefulRestartCapability(
+                flags: 0, restartTime: restart, families: spec.families.map { .init(family: $0, forwardingPreserved: false) })
+        }
+        self.init(
+            name: spec.name, session: session, port: Int(spec.port), sourceAddress: spec.sourceAddress,
+            socketOptions: PeerSocketOptions(
+                password: spec.password, ttlSecurityHops: spec.ttlSecurityHops, multihopTTL: spec.multihopTTL))
+    }
+}

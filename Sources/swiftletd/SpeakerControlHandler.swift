@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// Answers control-socket requests from the speaker's state: the `show` views and the operator commands.
+
+import BGPCore
+import BGPTransport
+import BGPWire
+import ClusterModel
+import ControlProtocol
+
+struct SpeakerControlHandler: ControlRequestHandler {
+    let speaker: BGPSpeaker
+    let configuration: @Sendable () async -> DaemonConfiguration
+    let startedAt: Double
+    static let version = "swiftletd 0.1.0"
+
+    func handle(_ request: ControlRequest) async -> ControlResponse {
+        switch request {
+        case .showStatus:
+            let config = await configuration()
+            let peers = await speaker.status()
+            return .status(DaemonStatus(
+                version: Self.version, routerID: config.routerID.description, localAS: config.localAS,
+                nodeName: config.nodeName, startedAt: startedAt,
+                sessionsEstablished: peers.filter { $0.state == .established }.count, sessionsTotal: peers.count))
+        case .showProtocols:
+            return .protocols(await speaker.status().map(Self.summary))
+        case .showProtocol(let name):
+            guard let status = await speaker.status(of: name) else { return unknown(name) }
+            return .protocol(Self.detail(status))
+        case .disable(let name, let message):
+            return await speaker.disable(name, message: message) ? .ok("\(name): disabled") : unknown(name)
+        case .enable(let name):
+            return await speaker.enable(name) ? .ok("\(name): enabled") : unknown(name)
+        case .restart(let name, let message):
+            return await speaker.restart(name, message: message) ? .ok("\(name): restarted") : unknown(name)
+        }
+    }
+
+    private func unknown(_ name: String) -> ControlResponse {
+        .error(code: .unknownProtocol, message: "no protocol named \(name)")
+    }
+
+    static func summary(_ status: PeerStatus) -> ProtocolSummary {
+        ProtocolSummary(
+            name: status.name, state: status.enabled ? ProtocolState(rawValue: status.state.rawValue) : .disabled,
+            since: status.since, info: status.info, peerAddress: status.address.description, peerAS: status.peerAS,
+            localAS: status.localAS, routesReceived: status.prefixesReceived)
+    }
+
+    static func detail(_ status: PeerStatus) -> ProtocolDetail {
+        func counts(_ map: [MessageType: Int]) -> MessageCounts {
+            MessageCounts(
+                open: map[.open] ?? 0, update: map[.update] ?? 0, notification: map[.notification] ?? 0,
+                keepalive: map[.keepalive] ?? 0, routeRefresh: map[.routeRefresh] ?? 0)
+        }
+        func record(_ entry: (BGPNotification, Double)?) -> NotificationRecord? {
+            guard let (n, at) = entry else { return nil }
+            return NotificationRecord(
+                code: Int(n.code.rawValue), subcode: Int(n.subcode), dataHex: n.data.map { String(format: "%02x", $0) }.joined(),
+                text: BGPNotification.describe(code: n.code, subcode: n.subcode), shutdownCommunication: n.shutdownCommunication,
+                at: at)
+        }
+        let negotiated = status.negotiated
+        return ProtocolDetail(
+            summary: summary(status), peerRouterID: negotiated?.peerIdentifier.description, remotePort: status.port,
+            negotiatedHoldTime: negotiated.map { Int($0.holdTime) }, negotiatedKeepalive: negotiated.map { Int($0.keepaliveInterval) },
+            configuredHoldTime: Int(status.configuredHoldTime), configuredKeepalive: Int(status.configuredHoldTime / 3),
+            passive: status.passive, capabilitiesAdvertised: status.advertisedCapabilities.map(describe),
+            capabilitiesReceived: negotiated?.peerOpen.capabilities.map(describe) ?? [],
+            capabilitiesNegotiated: negotiated.map(negotiatedNames) ?? [],
+            messagesReceived: counts(status.messagesIn), messagesSent: counts(status.messagesOut),
+            lastNotificationSent: record(status.lastNotificationSent),
+            lastNotificationReceived: record(status.lastNotificationReceived), flapCount: status.flaps,
+            lastStateChangeReason: status.info)
+    }
+
+    static func describe(_ capability: Capability) -> String {
+        switch capability {
+        case .multiprotocol(let f): "multiprotocol \(f)"
+        case .fourOctetAS(let asn): "4-octet-as \(asn)"
+        case .addPath(let entries): "add-path " + entries.map { "\($0.family) \($0.mode == 1 ? "receive" : $0.mode == 2 ? "send" : "send-receive")" }.joined(separator: ", ")
+        case .gracefulRestart(let gr): "graceful-restart \(gr.restartTime)s" + (gr.restarting ? " restarting" : "")
+        case .fqdn(let host, _): "fqdn \(host)"
+        case .unknown(let code, _): "capability \(code)"
+        default: capability.name
+        }
+    }
+
+    static func negotiatedNames(_ n: NegotiatedSession) -> [String] {
+        var names = n.families.sorted().map { "multiprotocol \($0)" }
+        if n.fourOctetAS { names.append("4-octet-as") }
+        if n.routeRefresh { names.append("route-refresh") }
+        if n.enhancedRouteRefresh { names.append("enhanced-route-refresh") }
+        if n.extendedMessage { names.append("extended-message") }
+        for f in n.addPathReceive.sorted() { names.append("add-path \(f) receive") }
+        for f in n.addPathSend.sorted() { names.append("add-path \(f) send") }
+        if n.peerGracefulRestart != nil { names.append("graceful-restart (peer)") }
+        return names
+    }
+}
+
+import Foundation
