@@ -372,6 +372,8 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             localAS: peer.definition.session.localAS, peerAS: peer.definition.session.peerAS,
             passive: peer.definition.session.passive, enabled: fsm.enabled, state: fsm.state, since: wallTime(fsm.since),
             info: info, negotiated: fsm.established?.1, configuredHoldTime: peer.definition.session.holdTime,
+            configuredKeepaliveTime: peer.definition.session.keepaliveTime ?? peer.definition.session.holdTime / 3,
+            configuredConnectRetry: peer.definition.session.connectRetryTime,
             messagesIn: peer.messagesIn, messagesOut: peer.messagesOut, prefixesReceived: peer.prefixesReceived,
             lastNotificationSent: peer.lastNotificationSent, lastNotificationReceived: peer.lastNotificationReceived,
             flaps: fsm.flaps, advertisedCapabilities: peer.definition.session.localOpen.capabilities)

@@ -43,6 +43,8 @@ public struct PeerStatus: Sendable {
     public var info: String
     public var negotiated: NegotiatedSession?
     public var configuredHoldTime: UInt16
+    public var configuredKeepaliveTime: UInt16
+    public var configuredConnectRetry: Duration
     public var messagesIn: [MessageType: Int]
     public var messagesOut: [MessageType: Int]
     public var prefixesReceived: Int

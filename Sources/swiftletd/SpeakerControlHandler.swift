@@ -64,7 +64,8 @@ struct SpeakerControlHandler: ControlRequestHandler {
         return ProtocolDetail(
             summary: summary(status), peerRouterID: negotiated?.peerIdentifier.description, remotePort: status.port,
             negotiatedHoldTime: negotiated.map { Int($0.holdTime) }, negotiatedKeepalive: negotiated.map { Int($0.keepaliveInterval) },
-            configuredHoldTime: Int(status.configuredHoldTime), configuredKeepalive: Int(status.configuredHoldTime / 3),
+            configuredHoldTime: Int(status.configuredHoldTime), configuredKeepalive: Int(status.configuredKeepaliveTime),
+            configuredConnectRetry: Int(status.configuredConnectRetry.components.seconds),
             passive: status.passive, capabilitiesAdvertised: status.advertisedCapabilities.map(describe),
             capabilitiesReceived: negotiated?.peerOpen.capabilities.map(describe) ?? [],
             capabilitiesNegotiated: negotiated.map(negotiatedNames) ?? [],
