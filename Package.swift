@@ -97,7 +97,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
-            exclude: ["Vectors", "FuzzRegressions"]
+            exclude: ["Vectors", "FuzzRegressions", "FuzzCorpus"]
         ),
         .testTarget(
             name: "BGPCoreTests",
