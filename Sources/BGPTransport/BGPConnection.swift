@@ -12,7 +12,8 @@ public protocol BGPConnectionDelegate: Sendable {
     func connection(_ id: ConnectionID, received message: DecodedMessage) async
     func connection(_ id: ConnectionID, failedToDecode notification: BGPNotification) async
     func connection(_ id: ConnectionID, closed reason: String) async
-    func connection(_ id: ConnectionID, wroteMessages count: Int) async
+    /// `bytes` octets queued earlier have been written to the socket.
+    func connection(_ id: ConnectionID, wrote bytes: Int) async
 }
 
 /// The send side of a connection: a queue its writer task drains. `Sendable` so the speaker can keep it.
@@ -21,7 +22,8 @@ public struct BGPConnectionHandle: Sendable {
     public let remote: IPAddress
     let outbound: AsyncStream<ByteBuffer>.Continuation
 
-    /// Queues bytes; never blocks. The RFC 9687 send hold timer catches a peer that stops reading.
+    /// Queues bytes; never blocks. The speaker bounds what is queued (`BGPSpeaker.maximumQueuedBytes`) and the
+    /// RFC 9687 send hold timer catches a peer that stops reading.
     public func write(_ bytes: ByteBuffer) { outbound.yield(bytes) }
 
     /// Flushes what is queued, then closes.
@@ -50,8 +52,9 @@ enum BGPConnection {
                 try await withThrowingTaskGroup(of: Ending.self) { group in
                     group.addTask {
                         for await bytes in outbound {
+                            let count = bytes.readableBytes
                             try await writer.write(bytes)
-                            await delegate.connection(id, wroteMessages: 1)
+                            await delegate.connection(id, wrote: count)
                         }
                         return .closedLocally
                     }

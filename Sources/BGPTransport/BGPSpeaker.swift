@@ -37,6 +37,12 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     private var peers: [String: Peer] = [:]
     private var peerByAddress: [IPAddress: String] = [:]
     private var connections: [ConnectionID: (peer: String, handle: BGPConnectionHandle)] = [:]
+    /// Octets queued per connection and not yet written. Producers (the Adj-RIB-Out) check `canSend` before
+    /// generating more; a queue past the hard limit means the peer stopped reading, and the session ends.
+    private var queuedBytes: [ConnectionID: Int] = [:]
+    public static let maximumQueuedBytes = 64 << 20
+    /// Above this, `canSend` is false: producers pause until the queue drains below it.
+    public static let queueHighWater = 4 << 20
     private var pendingConnects: [ConnectionID: (peer: String, task: Task<Void, Never>)] = [:]
     private var timers: [TimerKey: Task<Void, Never>] = [:]
     private var listeners: [NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>] = []
@@ -279,7 +285,8 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         perform(actions, for: name)
     }
 
-    public func connection(_ id: ConnectionID, wroteMessages count: Int) {
+    public func connection(_ id: ConnectionID, wrote bytes: Int) {
+        if let queued = queuedBytes[id] { queuedBytes[id] = max(0, queued - bytes) }
         guard let name = connections[id]?.peer, peers[name] != nil else { return }
         let actions = peers[name]!.fsm.sendProgressed(on: id, now: now)
         perform(actions, for: name)
@@ -323,6 +330,15 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                 }
                 var buffer = ByteBuffer()
                 buffer.writeBGPMessage(message, context: context)
+                let queued = queuedBytes[id, default: 0] + buffer.readableBytes
+                if queued > Self.maximumQueuedBytes, message.type != .notification {
+                    // The peer has not read 64 MiB: end the session (RFC 4486 Out of Resources) instead of growing.
+                    logger.error("send queue limit reached; closing", metadata: ["peer": "\(name)", "queued": "\(queued)"])
+                    perform(peers[name]!.fsm.stop(.outOfResources, now: now), for: name)
+                    perform(peers[name]!.fsm.start(now: now), for: name)
+                    return
+                }
+                queuedBytes[id] = queued
                 handle.write(buffer)
                 peers[name]?.messagesOut[message.type, default: 0] += 1
                 if case .notification(let notification) = message {
@@ -330,6 +346,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                     logger.warning("NOTIFICATION sent", metadata: ["peer": "\(name)", "notification": "\(notification.summary)"])
                 }
             case .close(let id):
+                queuedBytes[id] = nil
                 if let pending = pendingConnects.removeValue(forKey: id) { pending.task.cancel() }
                 connections.removeValue(forKey: id)?.handle.close()
             case .armTimer(let timer, let deadline):
@@ -352,6 +369,12 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                 logger.debug("ROUTE-REFRESH received", metadata: ["peer": "\(name)", "family": "\(refresh.family)"])
             }
         }
+    }
+
+    /// Whether the peer's Established connection has room for more UPDATEs (backpressure for producers).
+    public func canSend(to name: String) -> Bool {
+        guard let (id, _) = peers[name]?.fsm.established else { return false }
+        return queuedBytes[id, default: 0] < Self.queueHighWater
     }
 
     // MARK: Operator commands
