@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// swiftletctl: the operator's command-line tool. Subcommands that talk to a running swiftletd arrive with the
-// daemon; `decode` works offline on captured bytes.
+// swiftletctl: the operator's command-line tool, birdc's counterpart. `show`, `enable`, `disable` and `restart` talk
+// to a running swiftletd over its control socket (ControlProtocol); `decode` works offline on captured bytes.
 
 import ArgumentParser
 
@@ -9,6 +9,14 @@ struct SwiftletCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftletctl",
         abstract: "Control and inspect Swiftlet, a BGP route-distribution daemon.",
-        subcommands: [DecodeCommand.self]
+        discussion: """
+            Exit status: 0 done; 1 swiftletd answered with an error (such as an unknown session name); \
+            2 no answer from swiftletd (cannot connect to the control socket, timeout); 64 bad usage.
+            """,
+        subcommands: [
+            ShowCommand.self, EnableCommand.self, DisableCommand.self, RestartCommand.self, DecodeCommand.self,
+        ]
     )
+
+    @OptionGroup(visibility: .hidden) var options: ControlOptions
 }

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+// What swiftletctl asks swiftletd over the control socket, one request per line. On the wire it is a flat JSON
+// object with a "command" key (`{"command":"disable","name":"peer1","message":"maintenance"}`), so an operator can
+// type it by hand into `socat - UNIX-CONNECT:/var/run/swiftlet/swiftlet.ctl`; unknown commands are decode errors the
+// server answers with `invalidRequest`.
+
+/// One control request (the `birdc` verbs Swiftlet supports).
+public enum ControlRequest: Hashable, Sendable {
+    /// Daemon identity and session totals (`birdc show status`).
+    case showStatus
+    /// One summary row per BGP session (`birdc show protocols`).
+    case showProtocols
+    /// Everything known about one session (`birdc show protocols all NAME`).
+    case showProtocol(name: String)
+    /// Take a session administratively down. `message` is sent to the peer as the RFC 8203 / RFC 9003 shutdown
+    /// communication in the Cease/Administrative Shutdown NOTIFICATION.
+    case disable(name: String, message: String?)
+    /// Bring an administratively disabled session back.
+    case enable(name: String)
+    /// Drop and re-establish a session (Cease/Administrative Reset, with an optional shutdown communication).
+    case restart(name: String, message: String?)
+
+    /// The wire name of the command.
+    public var command: String {
+        switch self {
+        case .showStatus: "showStatus"
+        case .showProtocols: "showProtocols"
+        case .showProtocol: "showProtocol"
+        case .disable: "disable"
+        case .enable: "enable"
+        case .restart: "restart"
+        }
+    }
+
+    /// The protocol (session) the request is about, if any.
+    public var protocolName: String? {
+        switch self {
+        case .showStatus, .showProtocols: nil
+        case .showProtocol(let name), .enable(let name): name
+        case .disable(let name, _), .restart(let name, _): name
+        }
+    }
+}
+
+extension ControlRequest: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case command, name, message
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let command = try container.decode(String.self, forKey: .command)
+        func name() throws -> String { try container.decode(String.self, forKey: .name) }
+        func message() throws -> String? { try container.decodeIfPresent(String.self, forKey: .message) }
+        switch command {
+        case "showStatus": self = .showStatus
+        case "showProtocols": self = .showProtocols
+        case "showProtocol": self = .showProtocol(name: try name())
+        case "disable": self = .disable(name: try name(), message: try message())
+        case "enable": self = .enable(name: try name())
+        case "restart": self = .restart(name: try name(), message: try message())
+        default:
+            throw DecodingError.dataCorruptedError(
+                forKey: .command, in: container, debugDescription: "unknown command '\(command)'")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(command, forKey: .command)
+        switch self {
+        case .showStatus, .showProtocols:
+            break
+        case .showProtocol(let name), .enable(let name):
+            try container.encode(name, forKey: .name)
+        case .disable(let name, let message), .restart(let name, let message):
+            try container.encode(name, forKey: .name)
+            try container.encodeIfPresent(message, forKey: .message)
+        }
+    }
+}

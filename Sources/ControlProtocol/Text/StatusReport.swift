@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+// `show status` in birdc's shape: version, router ID, server time, start time, and a last line scripts can grep
+// ("Daemon is up and running"), plus Swiftlet's node name, local AS and session totals.
+
+import Foundation
+
+/// Renders the daemon status.
+public enum StatusReport {
+    /// The report, each line ending in "\n".
+    public static func render(
+        _ status: DaemonStatus, now: Double = Date().timeIntervalSince1970, timeZone: TimeZone = .current
+    ) -> String {
+        let time = ControlTimeFormat(now: now, timeZone: timeZone)
+        return """
+            Swiftlet \(status.version.terminalSafe)
+            Router ID is \(status.routerID.terminalSafe)
+            Local AS is \(status.localAS)
+            Node name is \(status.nodeName.terminalSafe)
+            Current server time is \(time.long(now))
+            Last reboot on \(time.long(status.startedAt)) (up \(ControlTimeFormat.duration(now - status.startedAt)))
+            Sessions: \(status.sessionsEstablished) of \(status.sessionsTotal) established
+            Daemon is up and running
+
+            """
+    }
+}

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
+// `swiftletctl show …`: the read-only questions birdc answers (`show status`, `show protocols [all] [NAME]`), plus
+// `show protocol NAME` for one session in detail.
+
+import ArgumentParser
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show daemon status and BGP sessions.",
+        subcommands: [ShowStatusCommand.self, ShowProtocolsCommand.self, ShowProtocolCommand.self]
+    )
+}
