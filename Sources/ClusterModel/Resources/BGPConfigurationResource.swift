@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// `kind: BGPConfiguration` (Calico v3): cluster-wide BGP settings in the resource named `default`, and per-node
+// overrides in resources named `node.<nodeName>`. Fields Calico has keep Calico's names and defaults; the timer and
+// listen-address fields are Swiftlet extensions (BIRD took them from its own config, not from Calico).
+
+import BGPWire
+
+/// A `BGPConfiguration` resource.
+public struct BGPConfigurationResource: Hashable, Sendable {
+    public static let kind = "BGPConfiguration"
+    /// Calico's default AS number when neither the node nor `default` sets one.
+    public static let defaultASNumber: UInt32 = 64512
+    /// The BGP port (RFC 4271 §8.2.1, "TCP port 179").
+    public static let defaultListenPort: UInt16 = 179
+
+    /// Which nodes the resource applies to, from its name.
+    public enum Scope: Hashable, Sendable {
+        /// `metadata.name: default`.
+        case cluster
+        /// `metadata.name: node.<nodeName>`.
+        case node(String)
+    }
+
+    /// Calico's `logSeverityScreen` values.
+    public enum LogSeverity: String, Hashable, Sendable, CaseIterable {
+        case debug = "Debug", info = "Info", warning = "Warning", error = "Error", fatal = "Fatal"
+    }
+
+    /// Calico's `bindMode`: `None` listens on every address, `NodeIP` only on the node's address.
+    public enum BindMode: String, Hashable, Sendable, CaseIterable {
+        case none = "None", nodeIP = "NodeIP"
+    }
+
+    public struct Spec: Hashable, Sendable {
+        /// Default AS for nodes without their own `bgp.asNumber`; only on `default`.
+        public var asNumber: UInt32?
+        /// `nil` means Calico's default, true; only on `default`.
+        public var nodeToNodeMeshEnabled: Bool?
+        /// `nil` means 179.
+        public var listenPort: UInt16?
+        public var logSeverityScreen: LogSeverity?
+        /// Password for every mesh session; only on `default`.
+        public var nodeMeshPassword: SecretReference?
+        /// Graceful restart time (seconds) for mesh sessions; only on `default`.
+        public var nodeMeshMaxRestartTime: UInt16?
+        public var bindMode: BindMode?
+
+        // Swiftlet extensions (not in Calico's schema).
+        /// Default hold time (seconds) for every session of the node(s) in scope.
+        public var holdTime: UInt16?
+        /// Default keepalive time (seconds); `nil` means a third of the hold time.
+        public var keepaliveTime: UInt16?
+        /// Default ConnectRetry time (seconds).
+        public var connectRetryTime: UInt16?
+        /// Address to listen on; overrides `bindMode`.
+        public var listenAddress: IPAddress?
+
+        public init(
+            asNumber: UInt32? = nil, nodeToNodeMeshEnabled: Bool? = nil, listenPort: UInt16? = nil,
+            logSeverityScreen: LogSeverity? = nil, nodeMeshPassword: SecretReference? = nil,
+            nodeMeshMaxRestartTime: UInt16? = nil, bindMode: BindMode? = nil, holdTime: UInt16? = nil,
+            keepaliveTime: UInt16? = nil, connectRetryTime: UInt16? = nil, listenAddress: IPAddress? = nil
+        ) {
+            self.asNumber = asNumber
+            self.nodeToNodeMeshEnabled = nodeToNodeMeshEnabled
+            self.listenPort = listenPort
+            self.logSeverityScreen = logSeverityScreen
+            self.nodeMeshPassword = nodeMeshPassword
+            self.nodeMeshMaxRestartTime = nodeMeshMaxRestartTime
+            self.bindMode = bindMode
+            self.holdTime = holdTime
+            self.keepaliveTime = keepaliveTime
+            self.connectRetryTime = connectRetryTime
+            self.listenAddress = listenAddress
+        }
+    }
+
+    public var metadata: ResourceMetadata
+    public var spec: Spec
+
+    public init(metadata: ResourceMetadata, spec: Spec) {
+        self.metadata = metadata
+        self.spec = spec
+    }
+
+    /// `nil` when the name is neither `default` nor `node.<name>` (Calico refuses such names).
+    public static func scope(ofName name: String) -> Scope? {
+        if name == "default" { return .cluster }
+        if name.hasPrefix("node."), name.count > 5 { return .node(String(name.dropFirst(5))) }
+        return nil
+    }
+
+    public var scope: Scope? { Self.scope(ofName: metadata.name) }
+}

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+// `kind: BGPPeer` (Calico v3): one explicit peering rule. It applies to one node (`node`), to the nodes a
+// `nodeSelector` matches, or to every node (neither set), and names the remote side by `peerIP` + `asNumber` or by a
+// `peerSelector` over Calico nodes. The session timers, `passive`, `localASNumber` and `multihop` are Swiftlet
+// extensions; Calico took those from BIRD's template.
+
+import BGPWire
+
+/// A `BGPPeer` resource.
+public struct BGPPeerResource: Hashable, Sendable {
+    public static let kind = "BGPPeer"
+
+    /// Calico's `sourceAddress`: `UseNodeIP` (the default) binds the session to the node's address.
+    public enum SourceAddressMode: String, Hashable, Sendable, CaseIterable {
+        case useNodeIP = "UseNodeIP", none = "None"
+    }
+
+    public struct Spec: Hashable, Sendable {
+        public var node: String?
+        public var nodeSelector: NodeSelector?
+        public var peerSelector: NodeSelector?
+        public var peerIP: PeerAddress?
+        public var asNumber: UInt32?
+        public var password: SecretReference?
+        /// `nil` means `UseNodeIP`.
+        public var sourceAddress: SourceAddressMode?
+        /// GTSM (RFC 5082): the peer is at most this many hops away.
+        public var ttlSecurity: UInt8?
+        /// Graceful restart time in seconds (RFC 4724 §3, a 12-bit field).
+        public var maxRestartTime: UInt16?
+        public var keepOriginalNextHop: Bool
+        public var numAllowedLocalASNumbers: UInt32?
+        /// Gateway through which the peer is reachable.
+        public var reachableBy: IPAddress?
+
+        // Swiftlet extensions (not in Calico's schema).
+        public var holdTime: UInt16?
+        public var keepaliveTime: UInt16?
+        public var connectRetryTime: UInt16?
+        /// RFC 4271 §8.1.1 DelayOpenTime, seconds.
+        public var delayOpenTime: UInt16?
+        /// Never connect; wait for the peer.
+        public var passive: Bool?
+        /// Our AS on this session, instead of the node's.
+        public var localASNumber: UInt32?
+        /// Outgoing TTL for an eBGP peer more than one hop away.
+        public var multihop: UInt8?
+
+        public init(
+            node: String? = nil, nodeSelector: NodeSelector? = nil, peerSelector: NodeSelector? = nil,
+            peerIP: PeerAddress? = nil, asNumber: UInt32? = nil, password: SecretReference? = nil,
+            sourceAddress: SourceAddressMode? = nil, ttlSecurity: UInt8? = nil, maxRestartTime: UInt16? = nil,
+            keepOriginalNextHop: Bool = false, numAllowedLocalASNumbers: UInt32? = nil, reachableBy: IPAddress? = nil,
+            holdTime: UInt16? = nil, keepaliveTime: UInt16? = nil, connectRetryTime: UInt16? = nil,
+            delayOpenTime: UInt16? = nil, passive: Bool? = nil, localASNumber: UInt32? = nil, multihop: UInt8? = nil
+        ) {
+            self.node = node
+            self.nodeSelector = nodeSelector
+            self.peerSelector = peerSelector
+            self.peerIP = peerIP
+            self.asNumber = asNumber
+            self.password = password
+            self.sourceAddress = sourceAddress
+            self.ttlSecurity = ttlSecurity
+            self.maxRestartTime = maxRestartTime
+            self.keepOriginalNextHop = keepOriginalNextHop
+            self.numAllowedLocalASNumbers = numAllowedLocalASNumbers
+            self.reachableBy = reachableBy
+            self.holdTime = holdTime
+            self.keepaliveTime = keepaliveTime
+            self.connectRetryTime = connectRetryTime
+            self.delayOpenTime = delayOpenTime
+            self.passive = passive
+            self.localASNumber = localASNumber
+            self.multihop = multihop
+        }
+
+        /// Neither `node` nor `nodeSelector`: the peering applies to every node (Calico's "global" peer).
+        public var isGlobal: Bool { node == nil && nodeSelector == nil }
+    }
+
+    public var metadata: ResourceMetadata
+    public var spec: Spec
+
+    public init(metadata: ResourceMetadata, spec: Spec) {
+        self.metadata = metadata
+        self.spec = spec
+    }
+}

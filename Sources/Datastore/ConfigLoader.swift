@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// The one call `swiftletd` makes at startup: read the config file, resolve secrets, and plan this node's sessions.
+// Every failure comes back as `ConfigErrors` with file:line:column positions; nothing throws past `Datastore`.
+
+import ClusterModel
+
+/// Config file + secrets + planner.
+public enum ConfigLoader {
+    /// Loads `path` and plans the configuration of node `nodeName`. `secretsDirectory` holds mounted secrets
+    /// (`<dir>/<secret>/<key>`); without it any `secretKeyRef` is an error.
+    public static func load(
+        path: String, nodeName: String, secretsDirectory: String?
+    ) -> Result<DaemonConfiguration, ConfigErrors> {
+        let resources: [Resource]
+        switch ConfigFile.load(path: path) {
+        case .success(let value): resources = value
+        case .failure(let errors): return .failure(errors)
+        }
+        let store = secretsDirectory.map(SecretStore.init(directory:))
+        let result = PeerPlanner.plan(resources: resources, nodeName: nodeName) { store?.resolve($0) }
+        return result.mapError { errors in
+            // Say where the secret was looked for: the planner only knows the reference.
+            ConfigErrors(
+                errors.map { error in
+                    guard error.field.hasSuffix(".secretKeyRef") else { return error }
+                    var error = error
+                    if let store {
+                        error.message += "; secrets are read from \(store.directory)/<name>/<key>"
+                    } else {
+                        error.message += "; no secrets directory was given (--secrets)"
+                    }
+                    return error
+                })
+        }
+    }
+}

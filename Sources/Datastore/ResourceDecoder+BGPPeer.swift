@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// `BGPPeer.spec`: Calico's fields and rules (`node` xor `nodeSelector`; `peerSelector` xor `peerIP` + `asNumber`),
+// plus the Swiftlet session extensions (timers, `passive`, `localASNumber`, `multihop`).
+
+import ClusterModel
+
+extension ResourceDecoder {
+    static let bgpPeerFields = [
+        "node", "nodeSelector", "peerSelector", "peerIP", "asNumber", "password", "sourceAddress", "ttlSecurity",
+        "maxRestartTime", "keepOriginalNextHop", "numAllowedLocalASNumbers", "reachableBy",
+        // Swiftlet extensions.
+        "holdTime", "keepaliveTime", "connectRetryTime", "delayOpenTime", "passive", "localASNumber", "multihop",
+    ]
+    /// Calico fields accepted but not acted on yet.
+    static let bgpPeerIgnored: Set<String> = ["filters", "localWorkloadSelector", "nextHopMode", "reversePeering"]
+
+    mutating func bgpPeerSpec(_ spec: YAMLField?, document: YAMLField) -> BGPPeerResource.Spec {
+        var result = BGPPeerResource.Spec()
+        guard let spec else {
+            missing("spec", in: document)
+            return result
+        }
+        guard let fields = mapping(spec, known: Self.bgpPeerFields, ignored: Self.bgpPeerIgnored) else { return result }
+        if let f = fields["node"] { result.node = name(f) }
+        if let f = fields["nodeSelector"] { result.nodeSelector = selector(f) }
+        if let f = fields["peerSelector"] { result.peerSelector = selector(f) }
+        if let f = fields["peerIP"] {
+            if let text = f.scalarText, let value = PeerAddress(text) {
+                result.peerIP = value
+            } else {
+                fail(f, "expected an IP address with an optional port (\"10.0.0.1\", \"10.0.0.1:1790\", \"[fd00::1]:1790\"), got \(f.shownValue)")
+            }
+        }
+        if let f = fields["asNumber"] { result.asNumber = asNumber(f) }
+        if let f = fields["password"] { result.password = password(f) }
+        if let f = fields["sourceAddress"] {
+            result.sourceAddress = enumeration(f, as: BGPPeerResource.SourceAddressMode.self)
+        }
+        if let f = fields["ttlSecurity"] { result.ttlSecurity = integer(f, in: 1...255, what: "a hop count").map { UInt8($0) } }
+        if let f = fields["maxRestartTime"] { result.maxRestartTime = restartTime(f) }
+        if let f = fields["keepOriginalNextHop"] { result.keepOriginalNextHop = bool(f) ?? false }
+        if let f = fields["numAllowedLocalASNumbers"] {
+            result.numAllowedLocalASNumbers = integer(f, in: 1...255).map { UInt32($0) }
+        }
+        if let f = fields["reachableBy"] { result.reachableBy = address(f) }
+        if let f = fields["holdTime"] { result.holdTime = holdTime(f) }
+        if let f = fields["keepaliveTime"] { result.keepaliveTime = timer(f) }
+        if let f = fields["connectRetryTime"] { result.connectRetryTime = timer(f) }
+        if let f = fields["delayOpenTime"] { result.delayOpenTime = timer(f) }
+        if let f = fields["passive"] { result.passive = bool(f) }
+        if let f = fields["localASNumber"] { result.localASNumber = asNumber(f) }
+        if let f = fields["multihop"] { result.multihop = integer(f, in: 1...255, what: "a TTL").map { UInt8($0) } }
+
+        // Calico: "When [nodeSelector] is set, the Node field must be empty."
+        if fields["node"] != nil, let f = fields["nodeSelector"] {
+            fail(f, "cannot be combined with spec.node; use one of them")
+        }
+        // Calico: "When [peerSelector] is set, the PeerIP and ASNumber fields must be empty."
+        if fields["peerSelector"] != nil {
+            for key in ["peerIP", "asNumber"] {
+                if let f = fields[key] { fail(f, "cannot be combined with spec.peerSelector") }
+            }
+        } else {
+            if fields["peerIP"] == nil { missing("peerIP", in: spec, " (or give spec.peerSelector)") }
+            if fields["asNumber"] == nil { missing("asNumber", in: spec, " (the peer's AS)") }
+        }
+        return result
+    }
+}
