@@ -344,6 +344,13 @@ public struct PeerStateMachine: Sendable {
                     out += closing.compactMap { mapSimple($0, other) }
                     connections[other] = nil
                 }
+                // The same holds for our own attempt still connecting: dropped now, it cannot bring up a second
+                // session later, and ConnectRetry has nothing left to retry.
+                out += cancelConnectRetry()
+                if let attempt = connecting {
+                    connecting = nil
+                    out.append(.close(attempt))
+                }
                 out.append(.established(id, negotiated))
             case .updateReceived(let update, let errors): out.append(.updateReceived(update, errors: errors))
             case .routeRefreshReceived(let refresh): out.append(.routeRefreshReceived(refresh))
