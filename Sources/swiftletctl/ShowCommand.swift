@@ -10,4 +10,9 @@ struct ShowCommand: ParsableCommand {
         abstract: "Show daemon status and BGP sessions.",
         subcommands: [ShowStatusCommand.self, ShowProtocolsCommand.self, ShowProtocolCommand.self]
     )
+
+    /// `show` alone is incomplete, as in birdc: a usage error (exit 64), not help with exit 0.
+    func run() throws {
+        throw ValidationError("show what? status, protocols [all] [NAME], or protocol NAME")
+    }
 }

@@ -125,3 +125,8 @@ struct ControlServer: Service {
         try await connection.channel.writeAndFlush(ByteBuffer(bytes: ControlCodec.encode(response))).get()
     }
 }
+
+extension ControlServer: CustomStringConvertible {
+    /// What ServiceLifecycle prints when it logs the service.
+    var description: String { "ControlServer(\(socketPath))" }
+}
