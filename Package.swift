@@ -105,6 +105,8 @@ let package = Package(
         ),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterModel", "BGPWire"]),
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol"]),
+        // swiftletd, swiftletctl and bgp-fakepeer as built binaries, on loopback: no root needed.
+        .testTarget(name: "SwiftletdTests", dependencies: ["BGPTestSupport"]),
         // Real daemons in network namespaces; skipped unless BGP_INTEROP=1 (needs root, bird2, frr, gobgpd, exabgp).
         .testTarget(
             name: "InteropTests",
