@@ -1,5 +1,12 @@
-# Bash helpers for golden-vector captures. Source it: . scripts/vectors/lib.sh
+# Bash helpers for network namespaces, shared by the golden-vector captures and by
+# Tests/InteropTests (which calls ns_add / ns_veth / ns_del through `bash -c`).
+# Source it: . scripts/vectors/lib.sh
 #
+#   ns_add NS                create namespace NS with loopback up
+#   ns_veth NS_A DEV_A ADDRS_A NS_B DEV_B ADDRS_B
+#                            veth pair DEV_A (in NS_A) <-> DEV_B (in NS_B), up; ADDRS_*
+#                            are comma-separated CIDRs ("" for none), IPv6 ones
+#                            added with nodad (usable at once)
 #   ns_pair NS_A NS_B N      create namespaces NS_A, NS_B joined by a veth:
 #                              NS_A: 10.99.N.1/24  fd99:N::1/64   (dev "veth0")
 #                              NS_B: 10.99.N.2/24  fd99:N::2/64   (dev "veth0")
@@ -15,12 +22,14 @@
 
 CAP_PID=
 
+ns_add() {
+    ip netns add "$1" && ip -n "$1" link set lo up
+}
+
 ns_pair() {
     local a=$1 b=$2 n=$3
-    ip netns add "$a"
-    ip netns add "$b"
-    ip -n "$a" link set lo up
-    ip -n "$b" link set lo up
+    ns_add "$a"
+    ns_add "$b"
     _ns_veth "$a" "$b" "$n" veth0
 }
 
@@ -30,19 +39,34 @@ ns_link() {
 
 _ns_veth() {
     local a=$1 b=$2 n=$3 dev=$4
-    local tmp="swvtmp$$x$n"
-    ip link add "${tmp}a" type veth peer name "${tmp}b"
-    ip link set "${tmp}a" netns "$a"
-    ip link set "${tmp}b" netns "$b"
-    ip -n "$a" link set "${tmp}a" name "$dev"
-    ip -n "$b" link set "${tmp}b" name "$dev"
-    ip -n "$a" addr add "10.99.$n.1/24" dev "$dev"
-    ip -n "$b" addr add "10.99.$n.2/24" dev "$dev"
-    # nodad: addresses are usable at once (no 2 s duplicate address detection)
-    ip -n "$a" addr add "fd99:$n::1/64" dev "$dev" nodad
-    ip -n "$b" addr add "fd99:$n::2/64" dev "$dev" nodad
-    ip -n "$a" link set "$dev" up
-    ip -n "$b" link set "$dev" up
+    ns_veth "$a" "$dev" "10.99.$n.1/24,fd99:$n::1/64" "$b" "$dev" "10.99.$n.2/24,fd99:$n::2/64"
+}
+
+ns_veth() {
+    local nsa=$1 deva=$2 addra=$3 nsb=$4 devb=$5 addrb=$6
+    # temporary names in the root namespace: short (IFNAMSIZ) and unique per call
+    local tmp
+    tmp=$(printf 'sv%x%x' $$ "$RANDOM")
+    ip link add "${tmp}a" type veth peer name "${tmp}b" || return 1
+    ip link set "${tmp}a" netns "$nsa" || { ip link del "${tmp}a"; return 1; }
+    ip link set "${tmp}b" netns "$nsb" || return 1
+    ip -n "$nsa" link set "${tmp}a" name "$deva" || return 1
+    ip -n "$nsb" link set "${tmp}b" name "$devb" || return 1
+    _ns_addrs "$nsa" "$deva" "$addra" || return 1
+    _ns_addrs "$nsb" "$devb" "$addrb" || return 1
+    ip -n "$nsa" link set "$deva" up && ip -n "$nsb" link set "$devb" up
+}
+
+_ns_addrs() {
+    local ns=$1 dev=$2 list=$3 addr
+    local IFS=,
+    for addr in $list; do
+        case $addr in
+        # nodad: addresses are usable at once (no 2 s duplicate address detection)
+        *:*) ip -n "$ns" addr add "$addr" dev "$dev" nodad || return 1 ;;
+        *) ip -n "$ns" addr add "$addr" dev "$dev" || return 1 ;;
+        esac
+    done
 }
 
 ns_del() {
