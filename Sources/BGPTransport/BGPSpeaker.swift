@@ -212,7 +212,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                 await self.outgoingConnected(id, channel: channel, peer: name)
             } catch {
                 var reason = "\(error)"
-                if error is ChannelError, "\(error)".contains("connectTimeout"), definition.socketOptions.password != nil {
+                if case ChannelError.connectTimeout = error, definition.socketOptions.password != nil {
                     reason += " (TCP-MD5 is configured: a key mismatch drops SYNs silently; check the password on both sides)"
                 }
                 logger.debug("connect failed", metadata: ["peer": "\(name)", "error": "\(reason)"])

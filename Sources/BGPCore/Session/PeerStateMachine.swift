@@ -56,7 +56,7 @@ public struct PeerStateMachine: Sendable {
         self.configuration = configuration
         self.nextConnection = firstConnectionID
         // Deterministic per peer, so tests are repeatable; different peers jitter differently.
-        self.random = SplitMix64(state: seed ?? UInt64(bitPattern: Int64(configuration.peerAddress.low &+ configuration.peerAddress.high)))
+        self.random = SplitMix64(state: seed ?? (configuration.peerAddress.low &+ configuration.peerAddress.high))
     }
 
     // MARK: State for display
