@@ -104,7 +104,7 @@ let package = Package(
             dependencies: ["BGPCore", "BGPWire", "BGPTestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterModel", "BGPWire"]),
-        .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol"]),
+        .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "BGPTestSupport"]),
         // swiftletd, swiftletctl and bgp-fakepeer as built binaries, on loopback: no root needed.
         .testTarget(name: "SwiftletdTests", dependencies: ["BGPTestSupport"]),
         // Real daemons in network namespaces; skipped unless BGP_INTEROP=1 (needs root, bird2, frr, gobgpd, exabgp).

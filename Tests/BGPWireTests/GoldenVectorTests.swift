@@ -49,21 +49,9 @@ struct GoldenVectorTests {
     }
 }
 
-/// Runs the built `swiftletctl` next to the test binary.
+/// Runs the built `swiftletctl` (see `BuiltProduct`).
 enum SwiftletCtlProcess {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static var binary: URL {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        // .build/<config>/SwiftletPackageTests.xctest → .build/<config>/swiftletctl
-        return exe.deletingLastPathComponent().appendingPathComponent("swiftletctl")
-    }
-
-    static func run(decode vector: VectorFile) throws -> Result {
+    static func run(decode vector: VectorFile) throws -> BuiltProduct.Output {
         var arguments = ["decode", "--hex", VectorFile.directory.appendingPathComponent(vector.name).path]
         if vector.decodeContext.fourOctetAS { arguments.append("--as4") }
         if vector.decodeContext.extendedMessage { arguments.append("--extended-message") }
@@ -72,24 +60,7 @@ enum SwiftletCtlProcess {
         return try run(arguments)
     }
 
-    static func run(_ arguments: [String], input: [UInt8]? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        let inPipe = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = inPipe
-        try process.run()
-        if let input { inPipe.fileHandleForWriting.write(Data(input)) }
-        try inPipe.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+    static func run(_ arguments: [String], input: [UInt8]? = nil) throws -> BuiltProduct.Output {
+        try BuiltProduct.run("swiftletctl", arguments, input: input ?? [])
     }
 }

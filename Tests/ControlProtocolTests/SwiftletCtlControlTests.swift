@@ -3,6 +3,7 @@
 // socket option may go, $SWIFTLET_SOCKET, and the exit codes (0 done, 1 daemon error, 2 unreachable, 64 usage).
 
 import ControlProtocol
+import BGPTestSupport
 import Foundation
 import Testing
 
@@ -15,23 +16,9 @@ struct SwiftletCtlControlTests {
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let process = Process()
-        process.executableURL = exe.deletingLastPathComponent().appendingPathComponent("swiftletctl")
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "SWIFTLET_SOCKET" }
-            .merging(environment) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        let output = try BuiltProduct.run(
+            "swiftletctl", arguments, environment: environment, removingEnvironment: ["SWIFTLET_SOCKET"])
+        return Result(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
     @Test("show protocols prints the BIRD table; the socket option goes before or after the command")

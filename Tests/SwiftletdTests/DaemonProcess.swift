@@ -3,31 +3,17 @@
 // Calico-style config, swiftletctl against its control socket, and bgp-fakepeer as the misbehaving or healthy peer.
 // Every wait is a bounded poll; every process started is terminated by PID.
 
+import BGPTestSupport
 import Foundation
 import Testing
 
-/// A built binary of this package.
+/// The package's executables (see `BuiltProduct`).
 enum Binary {
-    static var directory: URL {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-    }
-    static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    static func path(_ name: String) -> String { BuiltProduct.path(name) }
 
-    /// Runs to completion and returns (status, stdout, stderr).
     @discardableResult
-    static func run(_ name: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path(name))
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    static func run(_ name: String, _ arguments: [String]) throws -> BuiltProduct.Output {
+        try BuiltProduct.run(name, arguments)
     }
 }
 
