@@ -44,7 +44,13 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     /// Above this, `canSend` is false: producers pause until the queue drains below it.
     public static let queueHighWater = 4 << 20
     private var pendingConnects: [ConnectionID: (peer: String, task: Task<Void, Never>)] = [:]
-    private var timers: [TimerKey: Task<Void, Never>] = [:]
+    /// One sleeping task per armed timer, and the deadline the state machine last asked for. Re-arming to a later
+    /// deadline (every KEEPALIVE received moves Hold; every write moves RFC 9687 SendHold) only updates
+    /// `timerDeadlines`: the task wakes at its original time and sleeps again. Replacing the task each time would
+    /// leave a cancelled sleep pending until its own deadline — with SendHold's 8 minutes, memory grew by every
+    /// message sent.
+    private var timers: [TimerKey: (task: Task<Void, Never>, wakesAt: Duration)] = [:]
+    private var timerDeadlines: [TimerKey: Duration] = [:]
     private var listeners: [NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>] = []
     private var listenerTasks: [Task<Void, Never>] = []
     /// Incoming connections are numbered apart from each peer's own outgoing numbering.
@@ -280,6 +286,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     }
 
     public func connection(_ id: ConnectionID, closed reason: String) {
+        queuedBytes[id] = nil
         guard let (name, _) = connections.removeValue(forKey: id), peers[name] != nil else { return }
         let actions = peers[name]!.fsm.connectionFailed(id, reason: reason, now: now)
         perform(actions, for: name)
@@ -296,20 +303,39 @@ public actor BGPSpeaker: BGPConnectionDelegate {
 
     private func arm(_ timer: PeerTimer, deadline: Duration, peer name: String) {
         let key = TimerKey(peer: name, timer: timer)
-        timers[key]?.cancel()
-        let instant = startInstant.advanced(by: deadline)
-        timers[key] = Task {
+        timerDeadlines[key] = deadline
+        if let scheduled = timers[key], scheduled.wakesAt <= deadline { return }
+        timers[key]?.task.cancel()
+        schedule(key, at: deadline)
+    }
+
+    private func cancelTimer(_ key: TimerKey) {
+        timerDeadlines[key] = nil
+        timers.removeValue(forKey: key)?.task.cancel()
+    }
+
+    private func schedule(_ key: TimerKey, at wakeup: Duration) {
+        let instant = startInstant.advanced(by: wakeup)
+        let task = Task {
             do {
                 try await Task.sleep(until: instant, clock: ContinuousClock())
             } catch {
-                return  // cancelled: re-armed or stopped
+                return  // cancelled: the timer was cancelled or moved earlier
             }
-            await self.fire(key)
+            await self.wake(key, scheduledFor: wakeup)
         }
+        timers[key] = (task, wakeup)
     }
 
-    private func fire(_ key: TimerKey) {
+    private func wake(_ key: TimerKey, scheduledFor wakeup: Duration) {
+        guard let scheduled = timers[key], scheduled.wakesAt == wakeup else { return }  // superseded
         timers[key] = nil
+        guard let deadline = timerDeadlines[key] else { return }
+        if deadline > now {
+            schedule(key, at: deadline)  // the deadline moved later while we slept
+            return
+        }
+        timerDeadlines[key] = nil
         guard peers[key.peer] != nil else { return }
         let actions = peers[key.peer]!.fsm.timerFired(key.timer, now: now)
         perform(actions, for: key.peer)
@@ -352,7 +378,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             case .armTimer(let timer, let deadline):
                 arm(timer, deadline: deadline, peer: name)
             case .cancelTimer(let timer):
-                timers.removeValue(forKey: TimerKey(peer: name, timer: timer))?.cancel()
+                cancelTimer(TimerKey(peer: name, timer: timer))
             case .established(let id, let negotiated):
                 logger.info(
                     "session established",
@@ -435,8 +461,9 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         while !connections.isEmpty && clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        for timer in timers.values { timer.cancel() }
+        for timer in timers.values { timer.task.cancel() }
         timers = [:]
+        timerDeadlines = [:]
         for listener in listeners { try? await listener.channel.close() }
         for task in listenerTasks { task.cancel() }
     }
