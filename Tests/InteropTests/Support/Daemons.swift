@@ -56,6 +56,8 @@ private func compactJSON(_ text: String) -> String { text.filter { !$0.isWhitesp
 
 // MARK: - BIRD 2
 
+// The daemon classes are `@unchecked Sendable` because Swift Testing runs the serialized suite's async bodies on
+// arbitrary executors; each instance is used by one test at a time and its mutable state (PIDs) is set once at start.
 final class BirdDaemon: BGPDaemon, @unchecked Sendable {
     let namespace: Namespace
     let name: String

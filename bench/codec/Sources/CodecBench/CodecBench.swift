@@ -76,6 +76,7 @@ struct CodecBench {
     }
 
     /// Packs every attribute set's prefixes into UPDATEs, as an Adj-RIB-Out would.
+    // One reused output buffer so encode runs measure encoding, not allocation; the benchmark is single-threaded.
     nonisolated(unsafe) static var encodeBuffer = ByteBuffer()
 
     static func encodeAll(_ workload: Workload) -> Int {
