@@ -27,13 +27,15 @@ let package = Package(
             name: "BGPWire",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
-        // Session FSM, negotiation, collision resolution (and later RIBs): pure, time passed in.
+        // Import/export policy as values (Calico BGPFilter); evaluation returns a verdict and the reason.
+        .target(name: "BGPPolicy", dependencies: ["BGPWire"]),
+        // Session FSM, negotiation, collision resolution, RIBs, best path, reflection: pure, time passed in.
         .target(
             name: "BGPCore",
-            dependencies: ["BGPWire", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["BGPWire", "BGPPolicy", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Calico v3 resources as values, and what this node peers with.
-        .target(name: "ClusterModel", dependencies: ["BGPWire"]),
+        .target(name: "ClusterModel", dependencies: ["BGPWire", "BGPPolicy"]),
         // Sources of resources: the YAML config file (with file/line/field errors) and secrets.
         .target(name: "Datastore", dependencies: ["ClusterModel", .product(name: "Yams", package: "Yams")]),
         // Requests and responses between swiftletctl and swiftletd over the control socket.
@@ -101,8 +103,12 @@ let package = Package(
         ),
         .testTarget(
             name: "BGPCoreTests",
-            dependencies: ["BGPCore", "BGPWire", "BGPTestSupport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "BGPCore", "BGPWire", "BGPTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
+        .testTarget(name: "BGPPolicyTests", dependencies: ["BGPPolicy", "BGPWire"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterModel", "BGPWire"]),
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "BGPTestSupport"]),
         // swiftletd, swiftletctl and bgp-fakepeer as built binaries, on loopback: no root needed.
