@@ -73,6 +73,23 @@ struct LiveSessionTests {
         #expect(failed.stderr.contains("spec.asNumber"), "\(failed.stderr)")
     }
 
+    @Test("A connection from an unconfigured address is refused with a log line; configured peers are unaffected")
+    func unknownAddressRefused() throws {
+        let port = testPort(2)
+        let daemon = try DaemonProcess(config: dutConfig(port: port, peers: ["127.0.5.102"]), node: "dut")
+        defer { daemon.terminate() }
+        let stranger = try Binary.run("bgp-fakepeer", [
+            "sessions", "--target", "127.0.0.1", "--port", "\(port)", "--count", "1", "--source-base", "127.0.5.199",
+            "--local-as", "65001", "--remote-as", "64512", "--hold", "3", "--duration", "2", "--json",
+        ])
+        #expect(stranger.status != 0)
+        #expect(stranger.stdout.contains("\"established\":0"), "\(stranger.stdout)")
+        try waitUntil("the refusal is logged", timeout: .seconds(5)) {
+            daemon.log.contains("refused connection from an unconfigured address") && daemon.log.contains("127.0.5.199")
+        }
+        #expect(daemon.process.isRunning)
+    }
+
     @Test("SIGTERM: Cease 6/2 to every peer, exit status 0")
     func sigterm() throws {
         let port = testPort(1)
