@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Loc-RIB (RFC 4271 §3.2, §9.1): every post-policy candidate path per prefix, from every peer and from local
+// origination, and the result of the decision process for it (best path, ECMP set, the deciding step). A new path
+// with the same (source, Path Identifier) replaces the old one (implicit withdraw, RFC 4271 §3.1; RFC 7911 §3).
+// Graceful restart (RFC 4724 §4.2) marks a restarting peer's paths stale and sweeps what it did not refresh.
+//
+// Layout: one dictionary entry per prefix with the first path inline and the rest in a small array, so a full
+// table with one path per prefix makes no per-prefix heap allocation. Paths are stored as 32-byte records (shared
+// `AttributeSet`, indices into a source table and a next-hop table) and become `Path` values only on the way out.
+
+import BGPWire
+
+/// The Loc-RIB. A value type with one owner (the `Speaker`); every mutation returns the route changes it caused.
+public struct LocRIB: Sendable {
+    /// A stored path. The prefix is the dictionary key; the source and next hop are table indices.
+    struct StoredPath: Equatable, Sendable {
+        var attributes: AttributeSet
+        var pathID: UInt32
+        var source: UInt32
+        var hop: UInt32
+        var igpMetric: UInt32
+        var reachable: Bool
+        var stale: Bool
+
+        static func == (a: Self, b: Self) -> Bool {
+            a.attributes === b.attributes && a.pathID == b.pathID && a.source == b.source && a.hop == b.hop
+                && a.igpMetric == b.igpMetric && a.reachable == b.reachable && a.stale == b.stale
+        }
+    }
+
+    /// The candidates of one prefix. Invariant: `head` is the best path, `tail[0 ..< ecmpCount - 1]` the rest of
+    /// the ECMP set in order, then the other candidates.
+    struct Entry: Sendable {
+        var head: StoredPath
+        var tail: [StoredPath]
+        var ecmpCount: UInt8
+        var decidedBy: BestPathStep
+
+        var count: Int { 1 + tail.count }
+
+        subscript(index: Int) -> StoredPath { index == 0 ? head : tail[index - 1] }
+
+        var all: [StoredPath] { [head] + tail }
+
+        /// The selected paths (best, then the rest of the ECMP set).
+        var selected: ArraySlice<StoredPath> { ([head] + tail)[0..<Int(ecmpCount)] }
+    }
+
+    /// One prefix's routes, for `show route`.
+    public struct Route: Hashable, Sendable {
+        public var prefix: IPPrefix
+        public var best: Path
+        public var ecmp: [Path]
+        public var decidedBy: BestPathStep
+        /// Every candidate, best first.
+        public var paths: [Path]
+    }
+
+    public var options: DecisionOptions
+    var entries: [IPPrefix: Entry] = [:]
+    private var sources: [PathSource] = []
+    private var sourceIndices: [PathSource: UInt32] = [:]
+    private var lastSource: (source: PathSource, index: UInt32)?
+    private var hops = NextHopTable()
+    private var prefixCounts = (ipv4: 0, ipv6: 0)
+    private var pathCounts = (ipv4: 0, ipv6: 0)
+
+    public init(options: DecisionOptions = DecisionOptions()) {
+        self.options = options
+    }
+
+    // MARK: Mutations
+
+    /// Adds `path`, replacing the path with the same source and Path Identifier if there is one (RFC 4271 §3.1:
+    /// "a new route ... replaces the previously advertised route"), and re-runs the decision for its prefix.
+    public mutating func update(_ path: Path) -> RouteChange? {
+        let stored = store(path)
+        guard let index = entries.index(forKey: path.prefix) else {
+            entries[path.prefix] = Entry(head: stored, tail: [], ecmpCount: 1, decidedBy: .onlyPath)
+            count(path.prefix, prefixes: 1, paths: 1)
+            return RouteChange(prefix: path.prefix, best: path, ecmp: [path], previousBest: nil, decidedBy: .onlyPath)
+        }
+        var entry = entries.values[index]
+        // Fast path: the only candidate is replaced by itself (a re-advertisement).
+        if entry.tail.isEmpty && entry.head.source == stored.source && entry.head.pathID == stored.pathID {
+            if entry.head == stored { return nil }
+            let previous = materialize(entry.head, prefix: path.prefix)
+            entries.values[index].head = stored
+            return RouteChange(prefix: path.prefix, best: path, ecmp: [path], previousBest: previous, decidedBy: .onlyPath)
+        }
+        let before = entry
+        var candidates = entry.all
+        if let replaced = candidates.firstIndex(where: { $0.source == stored.source && $0.pathID == stored.pathID }) {
+            candidates[replaced] = stored
+        } else {
+            candidates.append(stored)
+            count(path.prefix, prefixes: 0, paths: 1)
+        }
+        entry = select(candidates, prefix: path.prefix)
+        entries.values[index] = entry
+        return change(path.prefix, from: before, to: entry)
+    }
+
+    /// Removes the path `source` advertised with `pathID` (RFC 4271 §3.1 withdrawal; RFC 7911 path ID). Unknown paths
+    /// are ignored.
+    public mutating func withdraw(prefix: IPPrefix, source: String, pathID: UInt32 = 0) -> RouteChange? {
+        guard let index = entries.index(forKey: prefix) else { return nil }
+        let before = entries.values[index]
+        var candidates = before.all
+        guard let gone = candidates.firstIndex(where: { $0.pathID == pathID && sources[Int($0.source)].name == source })
+        else { return nil }
+        candidates.remove(at: gone)
+        return replaceCandidates(at: index, prefix: prefix, before: before, with: candidates)
+    }
+
+    /// Removes every path from `source` (its session went down, RFC 4271 §9.1.3 via §8 FSM), in prefix order.
+    public mutating func removeAll(from source: String) -> [RouteChange] {
+        rewrite(from: source) { _ in nil }
+    }
+
+    /// Marks every path from `source` stale (RFC 4724 §4.2: the receiving speaker "MUST retain" them and "mark them
+    /// as stale") and re-runs the decision where that changes the ranking (RFC 9494 depreference).
+    public mutating func markStale(from source: String) -> [RouteChange] {
+        rewrite(from: source) { path in
+            var path = path
+            path.stale = true
+            return path
+        }
+    }
+
+    /// Deletes the paths from `source` still marked stale (RFC 4724 §4.2: after End-of-RIB or when the restart or
+    /// stale timer fires).
+    public mutating func sweepStale(from source: String) -> [RouteChange] {
+        rewrite(from: source) { $0.stale ? nil : $0 }
+    }
+
+    // MARK: Look-ups
+
+    /// The best path for `prefix`.
+    public func best(for prefix: IPPrefix) -> Path? {
+        entries[prefix].map { materialize($0.head, prefix: prefix) }
+    }
+
+    /// The ECMP set for `prefix`, best first.
+    public func ecmp(for prefix: IPPrefix) -> [Path] {
+        entries[prefix].map { entry in entry.selected.map { materialize($0, prefix: prefix) } } ?? []
+    }
+
+    /// The step that chose the best path for `prefix`.
+    public func decidedBy(for prefix: IPPrefix) -> BestPathStep? { entries[prefix]?.decidedBy }
+
+    /// Every candidate for `prefix`, best first, then the ECMP set, then the rest.
+    public func paths(for prefix: IPPrefix) -> [Path] {
+        entries[prefix].map { entry in entry.all.map { materialize($0, prefix: prefix) } } ?? []
+    }
+
+    /// Every route, sorted by prefix (IPv4 before IPv6), optionally of one family: `show route`.
+    public func routes(family: IPAddress.Family? = nil) -> [Route] {
+        entries.keys.filter { family == nil || $0.family == family }.sorted().map { prefix in
+            let entry = entries[prefix]!
+            let paths = entry.all.map { materialize($0, prefix: prefix) }
+            return Route(
+                prefix: prefix, best: paths[0], ecmp: Array(paths[0..<Int(entry.ecmpCount)]),
+                decidedBy: entry.decidedBy, paths: paths)
+        }
+    }
+
+    /// Number of prefixes with at least one path, and of paths, in one family.
+    public func count(for family: IPAddress.Family) -> (prefixes: Int, paths: Int) {
+        family == .ipv4 ? (prefixCounts.ipv4, pathCounts.ipv4) : (prefixCounts.ipv6, pathCounts.ipv6)
+    }
+
+    /// Number of prefixes in the table.
+    public var prefixCount: Int { entries.count }
+
+    // MARK: Internals
+
+    private mutating func store(_ path: Path) -> StoredPath {
+        let source: UInt32
+        if let lastSource, lastSource.source == path.source {
+            source = lastSource.index
+        } else if let existing = sourceIndices[path.source] {
+            source = existing
+            lastSource = (path.source, existing)
+        } else {
+            source = UInt32(sources.count)
+            sources.append(path.source)
+            sourceIndices[path.source] = source
+            lastSource = (path.source, source)
+        }
+        return StoredPath(
+            attributes: path.attributes, pathID: path.pathID, source: source,
+            hop: hops.intern(path.nextHop, path.linkLocalNextHop), igpMetric: path.igpMetric ?? 0,
+            reachable: path.igpMetric != nil, stale: path.stale)
+    }
+
+    private func materialize(_ stored: StoredPath, prefix: IPPrefix) -> Path {
+        let hop = hops[stored.hop]
+        var path = Path(
+            prefix: prefix, pathID: stored.pathID, source: sources[Int(stored.source)], attributes: stored.attributes,
+            nextHop: hop.global, linkLocalNextHop: hop.linkLocal, igpMetric: stored.reachable ? stored.igpMetric : nil)
+        path.stale = stored.stale
+        return path
+    }
+
+    /// Runs the decision process over `candidates` (non-empty) and lays the entry out best first.
+    private func select(_ candidates: [StoredPath], prefix: IPPrefix) -> Entry {
+        if candidates.count == 1 { return Entry(head: candidates[0], tail: [], ecmpCount: 1, decidedBy: .onlyPath) }
+        let paths = candidates.map { materialize($0, prefix: prefix) }
+        let selection = BestPath.selectBest(paths, options: options)!
+        // (source, path ID) is unique within a prefix, so it finds each selected path's record.
+        let order = selection.ecmp.map { chosen in
+            paths.firstIndex { $0.source == chosen.source && $0.pathID == chosen.pathID }!
+        }
+        var laidOut = order.map { candidates[$0] }
+        for (i, candidate) in candidates.enumerated() where !order.contains(i) { laidOut.append(candidate) }
+        return Entry(
+            head: laidOut[0], tail: Array(laidOut.dropFirst()), ecmpCount: UInt8(order.count),
+            decidedBy: selection.decidedBy)
+    }
+
+    /// A change when the best path or the ECMP set differ between `before` and `after`.
+    private func change(_ prefix: IPPrefix, from before: Entry, to after: Entry?) -> RouteChange? {
+        guard let after else {
+            return RouteChange(
+                prefix: prefix, best: nil, ecmp: [], previousBest: materialize(before.head, prefix: prefix),
+                decidedBy: nil)
+        }
+        if before.ecmpCount == after.ecmpCount && before.selected.elementsEqual(after.selected) { return nil }
+        let best = materialize(after.head, prefix: prefix)
+        return RouteChange(
+            prefix: prefix, best: best, ecmp: after.selected.map { materialize($0, prefix: prefix) },
+            previousBest: materialize(before.head, prefix: prefix), decidedBy: after.decidedBy)
+    }
+
+    /// Stores `candidates` as the prefix's paths (removing the prefix when empty) and reports the change.
+    private mutating func replaceCandidates(
+        at index: Dictionary<IPPrefix, Entry>.Index, prefix: IPPrefix, before: Entry, with candidates: [StoredPath]
+    ) -> RouteChange? {
+        count(prefix, prefixes: candidates.isEmpty ? -1 : 0, paths: candidates.count - before.count)
+        if candidates.isEmpty {
+            entries.remove(at: index)
+            return change(prefix, from: before, to: nil)
+        }
+        let after = select(candidates, prefix: prefix)
+        entries.values[index] = after
+        return change(prefix, from: before, to: after)
+    }
+
+    /// Applies `transform` to every path from `source` (`nil` deletes it) and reports the changes in prefix order.
+    private mutating func rewrite(from source: String, _ transform: (StoredPath) -> StoredPath?) -> [RouteChange] {
+        let ids = Set(sources.indices.filter { sources[$0].name == source }.map(UInt32.init))
+        guard !ids.isEmpty else { return [] }
+        var touched: [IPPrefix] = []
+        for (prefix, entry) in entries where ids.contains(entry.head.source) || entry.tail.contains(where: {
+            ids.contains($0.source)
+        }) {
+            touched.append(prefix)
+        }
+        var changes: [RouteChange] = []
+        for prefix in touched.sorted() {
+            let index = entries.index(forKey: prefix)!
+            let before = entries.values[index]
+            var candidates: [StoredPath] = []
+            var modified = false
+            for path in before.all {
+                guard ids.contains(path.source) else {
+                    candidates.append(path)
+                    continue
+                }
+                let new = transform(path)
+                if new != path { modified = true }
+                if let new { candidates.append(new) }
+            }
+            guard modified else { continue }
+            if let change = replaceCandidates(at: index, prefix: prefix, before: before, with: candidates) {
+                changes.append(change)
+            }
+        }
+        return changes
+    }
+
+    private mutating func count(_ prefix: IPPrefix, prefixes: Int, paths: Int) {
+        if prefix.family == .ipv4 {
+            prefixCounts.ipv4 += prefixes
+            pathCounts.ipv4 += paths
+        } else {
+            prefixCounts.ipv6 += prefixes
+            pathCounts.ipv6 += paths
+        }
+    }
+}
