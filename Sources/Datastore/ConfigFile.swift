@@ -14,7 +14,7 @@ public enum ConfigFile {
 
     /// Calico kinds Swiftlet reads but does not act on; any other unknown kind is an error.
     public static let ignoredKinds: Set<String> = [
-        "IPPool", "IPReservation", "BGPFilter", "FelixConfiguration", "ClusterInformation", "KubeControllersConfiguration",
+        "IPPool", "IPReservation", "FelixConfiguration", "ClusterInformation", "KubeControllersConfiguration",
         "GlobalNetworkPolicy", "NetworkPolicy", "StagedGlobalNetworkPolicy", "StagedNetworkPolicy",
         "StagedKubernetesNetworkPolicy", "GlobalNetworkSet", "NetworkSet", "HostEndpoint", "WorkloadEndpoint", "Profile",
         "Tier", "IPAMConfiguration", "IPAMBlock", "BlockAffinity", "CalicoNodeStatus",
@@ -98,7 +98,7 @@ public enum ConfigFile {
             if fields["kind"] == nil { decoder.missing("kind", in: root) }
             return nil
         }
-        let known = [BGPConfigurationResource.kind, BGPPeerResource.kind, NodeResource.kind]
+        let known = [BGPConfigurationResource.kind, BGPPeerResource.kind, NodeResource.kind, BGPFilterResource.kind]
         guard known.contains(kind) || ignoredKinds.contains(kind) else {
             var message = "unknown kind \"\(kind)\" (Swiftlet reads \(known.joined(separator: ", ")) and lists other Calico kinds)"
             if let guess = ResourceDecoder.closest(to: kind, in: known + ignoredKinds.sorted()) {
@@ -159,6 +159,10 @@ public enum ConfigFile {
         case NodeResource.kind:
             let bgp = decoder.nodeSpec(spec)
             return .node(.init(metadata: decoder.metadata(name: name, labels: labels, at: root.location), bgp: bgp))
+        case BGPFilterResource.kind:
+            var filter = decoder.bgpFilterSpec(spec, name: name)
+            filter.name = name
+            return .bgpFilter(.init(metadata: decoder.metadata(name: name, labels: labels, at: root.location), filter: filter))
         default:
             return .ignored(.init(kind: kind, metadata: decoder.metadata(name: name, labels: labels, at: root.location)))
         }

@@ -7,12 +7,12 @@ import ClusterModel
 extension ResourceDecoder {
     static let bgpPeerFields = [
         "node", "nodeSelector", "peerSelector", "peerIP", "asNumber", "password", "sourceAddress", "ttlSecurity",
-        "maxRestartTime", "keepOriginalNextHop", "numAllowedLocalASNumbers", "reachableBy",
+        "maxRestartTime", "keepOriginalNextHop", "numAllowedLocalASNumbers", "reachableBy", "filters",
         // Swiftlet extensions.
         "holdTime", "keepaliveTime", "connectRetryTime", "delayOpenTime", "passive", "localASNumber", "multihop",
     ]
     /// Calico fields accepted but not acted on yet.
-    static let bgpPeerIgnored: Set<String> = ["filters", "localWorkloadSelector", "nextHopMode", "reversePeering"]
+    static let bgpPeerIgnored: Set<String> = ["localWorkloadSelector", "nextHopMode", "reversePeering"]
 
     mutating func bgpPeerSpec(_ spec: YAMLField?, document: YAMLField) -> BGPPeerResource.Spec {
         var result = BGPPeerResource.Spec()
@@ -43,6 +43,7 @@ extension ResourceDecoder {
             result.numAllowedLocalASNumbers = integer(f, in: 1...255).map { UInt32($0) }
         }
         if let f = fields["reachableBy"] { result.reachableBy = address(f) }
+        if let f = fields["filters"] { result.filters = list(f).compactMap { name($0) } }
         if let f = fields["holdTime"] { result.holdTime = holdTime(f) }
         if let f = fields["keepaliveTime"] { result.keepaliveTime = timer(f) }
         if let f = fields["connectRetryTime"] { result.connectRetryTime = timer(f) }

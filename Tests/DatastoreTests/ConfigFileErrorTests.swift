@@ -154,7 +154,7 @@ struct ConfigFileErrorTests {
                 metadata:
                   name: p
                 """,
-            expected: #"t.yaml:2:7: document 1.kind: unknown kind "BGPPear" (Swiftlet reads BGPConfiguration, BGPPeer, Node and lists other Calico kinds); did you mean "BGPPeer"?"#),
+            expected: #"t.yaml:2:7: document 1.kind: unknown kind "BGPPear" (Swiftlet reads BGPConfiguration, BGPPeer, Node, BGPFilter and lists other Calico kinds); did you mean "BGPPeer"?"#),
         Case(
             rule: "metadata.name is required",
             yaml: """

@@ -54,26 +54,30 @@ struct ConfigFileTests {
         #expect(node.metadata.labels == ["kubernetes.io/hostname": "node-1"])
         #expect(node.bgp?.ipv4Address?.description == "10.0.0.1/24")
         #expect(peer.spec.asNumber == 65000)
-        #expect(peer.metadata.ignoredFields == ["spec.filters"])
-        let config = try #require(try? PeerPlanner.plan(resources: resources, nodeName: "node-1") { _ in nil }.get())
-        #expect(config.notes.contains { $0.hasPrefix("BGPPeer(tor).spec.filters") })
+        #expect(peer.spec.filters == ["export-only-pods"])
+        #expect(peer.metadata.ignoredFields.isEmpty)
+        // The filter it names is not in the list: planning refuses it, naming the field.
+        let result = PeerPlanner.plan(resources: resources, nodeName: "node-1") { _ in nil }
+        guard case .failure(let errors) = result else {
+            Issue.record("expected the missing BGPFilter to be an error")
+            return
+        }
+        #expect(errors.map(\.field) == ["BGPPeer(tor).spec.filters[0]"])
     }
 
     @Test("Unknown-to-Swiftlet Calico kinds are listed as ignored, not refused")
     func ignoredKinds() {
         let yaml = """
             apiVersion: projectcalico.org/v3
-            kind: BGPFilter
+            kind: IPPool
             metadata:
-              name: f
+              name: default-ipv4-ippool
             spec:
-              exportV4:
-              - action: Reject
-                matchOperator: In
-                cidr: 10.0.0.0/8
+              cidr: 192.168.0.0/16
+              ipipMode: Always
             """
         let resources = ConfigFixtures.resources(yaml)
-        #expect(resources == [.ignored(IgnoredResource(kind: "BGPFilter", metadata: resources.first!.metadata))])
+        #expect(resources == [.ignored(IgnoredResource(kind: "IPPool", metadata: resources.first!.metadata))])
     }
 
     @Test("Empty documents (a leading or trailing ---) are skipped")

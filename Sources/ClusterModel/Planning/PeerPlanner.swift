@@ -5,8 +5,10 @@
 //   family, skipping ourselves and route reflectors, and skipped entirely on a route reflector;
 // - BGPPeer resources (confd `client.go` `updatePeersV1`): global peers first (`Global_<ip>`), then node-specific
 //   ones (`Node_<ip>`) unless a global peering already covers the address, then the reverse peerings a selector or a
-//   peerIP naming a Calico node implies.
+//   peerIP naming a Calico node implies;
+// - BGPPeer `filters`, resolved to BGPFilter values in the order listed (a name with no BGPFilter is an error).
 
+import BGPPolicy
 import BGPWire
 
 /// Plans a node's `DaemonConfiguration` from resources. Pure: secrets come from the caller.
@@ -41,6 +43,7 @@ private struct Planning {
     var clusterConfig: BGPConfigurationResource?
     var nodeConfigs: [String: BGPConfigurationResource] = [:]
     var bgpPeers: [BGPPeerResource] = []
+    var bgpFilters: [String: BGPFilterResource] = [:]
 
     init(resources: [Resource], nodeName: String) {
         self.resources = resources
@@ -51,6 +54,7 @@ private struct Planning {
             }
             switch resource {
             case .node(let node): nodes[node.metadata.name] = node
+            case .bgpFilter(let filter): bgpFilters[filter.metadata.name] = filter
             case .bgpPeer(let peer): bgpPeers.append(peer)
             case .bgpConfiguration(let config):
                 switch config.scope {
@@ -234,7 +238,29 @@ private struct Planning {
             passwords[resource.metadata.name] = value
             return value
         }
+        var resolvedFilters: [String: [BGPFilter]] = [:]
+        func filters(_ resource: BGPPeerResource) -> [BGPFilter] {
+            if let cached = resolvedFilters[resource.metadata.name] { return cached }
+            var result: [BGPFilter] = []
+            for (index, name) in resource.spec.filters.enumerated() {
+                if let filter = bgpFilters[name] {
+                    result.append(filter.filter)
+                } else {
+                    // confd skips a missing filter silently (`GetValue` fails, nothing is rendered); a typo here
+                    // would silently drop a policy, so Swiftlet refuses it.
+                    let known = bgpFilters.keys.sorted()
+                    let list = known.isEmpty ? "there are no BGPFilter resources" : "known: \(known.joined(separator: ", "))"
+                    errors.append(
+                        resource.metadata.error(
+                            kind: BGPPeerResource.kind, field: "spec.filters[\(index)]",
+                            "no BGPFilter is named \"\(name)\" (\(list))"))
+                }
+            }
+            resolvedFilters[resource.metadata.name] = result
+            return result
+        }
         for resource in bgpPeers {
+            _ = filters(resource)  // every name is checked, also on peerings this node does not keep
             for (field, selector) in [("spec.nodeSelector", resource.spec.nodeSelector), ("spec.peerSelector", resource.spec.peerSelector)]
             where selector?.isSupported == false {
                 notes.append(
@@ -273,7 +299,7 @@ private struct Planning {
                     let name = PeerSpec.protocolName(prefix: prefix, address: target.0.address, explicitPort: target.explicitPort)
                     let peer = makePeer(
                         name: name, to: target.0, remoteAS: target.remoteAS, remote: target.remote, resource: resource,
-                        local: local, password: password(resource))
+                        local: local, password: password(resource), filters: filters(resource))
                     result.append((peer, resource))
                 }
             }
@@ -292,7 +318,7 @@ private struct Planning {
                     let peer = makePeer(
                         name: PeerSpec.protocolName(prefix: "Node", address: address, explicitPort: port), to: target,
                         remoteAS: asNumber(of: other), remote: other.bgp, resource: resource, local: local,
-                        password: password(resource))
+                        password: password(resource), filters: filters(resource))
                     result.append((peer, resource))
                 }
             }
@@ -302,7 +328,7 @@ private struct Planning {
 
     func makePeer(
         name: String, to target: PeerAddress, remoteAS: UInt32, remote: NodeResource.BGP?, resource: BGPPeerResource,
-        local: Local, password: String?
+        local: Local, password: String?, filters: [BGPFilter]
     ) -> PeerSpec {
         let spec = resource.spec
         let localAS = spec.localASNumber ?? local.localAS
@@ -320,7 +346,7 @@ private struct Planning {
             multihopTTL: spec.multihop, families: families(for: target.address, local: local.bgp, remote: remote),
             gracefulRestartTime: spec.maxRestartTime, keepOriginalNextHop: spec.keepOriginalNextHop,
             allowedLocalASNumbers: spec.numAllowedLocalASNumbers, reachableBy: spec.reachableBy,
-            routeReflectorClient: isClient)
+            routeReflectorClient: isClient, filters: filters)
     }
 
     // MARK: Helpers

@@ -3,6 +3,7 @@
 // `Node_…`, `Global_…`, with `_port_<n>` when a port is given) so `swiftletctl show protocols` reads like `birdcl`.
 // The password is a secret: `description`, `debugDescription` and the reflection mirror all redact it.
 
+import BGPPolicy
 import BGPWire
 
 /// A configured BGP neighbor.
@@ -48,6 +49,8 @@ public struct PeerSpec: Hashable, Sendable {
     public var reachableBy: IPAddress?
     /// This node reflects routes to the peer (RFC 4456): we have a cluster ID, the peer is iBGP and is not in it.
     public var routeReflectorClient: Bool
+    /// Calico `BGPPeer.filters`, resolved, in evaluation order (`PolicyEvaluator.evaluate`).
+    public var filters: [BGPFilter]
 
     public init(
         name: String, address: IPAddress, port: UInt16 = BGPConfigurationResource.defaultListenPort,
@@ -56,7 +59,7 @@ public struct PeerSpec: Hashable, Sendable {
         delayOpenTime: UInt16? = nil, password: String? = nil, sourceAddress: IPAddress? = nil,
         ttlSecurityHops: UInt8? = nil, multihopTTL: UInt8? = nil, families: [AddressFamily],
         gracefulRestartTime: UInt16? = nil, keepOriginalNextHop: Bool = false, allowedLocalASNumbers: UInt32? = nil,
-        reachableBy: IPAddress? = nil, routeReflectorClient: Bool = false
+        reachableBy: IPAddress? = nil, routeReflectorClient: Bool = false, filters: [BGPFilter] = []
     ) {
         self.name = name
         self.address = address
@@ -78,6 +81,7 @@ public struct PeerSpec: Hashable, Sendable {
         self.allowedLocalASNumbers = allowedLocalASNumbers
         self.reachableBy = reachableBy
         self.routeReflectorClient = routeReflectorClient
+        self.filters = filters
     }
 
     /// iBGP when both ends share an AS.
@@ -108,6 +112,7 @@ extension PeerSpec: CustomStringConvertible, CustomDebugStringConvertible, Custo
         if let ttlSecurityHops { parts.append("ttl-security \(ttlSecurityHops)") }
         if let multihopTTL { parts.append("multihop \(multihopTTL)") }
         if routeReflectorClient { parts.append("rr-client") }
+        if !filters.isEmpty { parts.append("filters " + filters.map(\.name).joined(separator: ",")) }
         parts.append(families.map(\.description).joined(separator: ","))
         return parts.joined(separator: ", ")
     }
@@ -126,7 +131,7 @@ extension PeerSpec: CustomStringConvertible, CustomDebugStringConvertible, Custo
                 "ttlSecurityHops": ttlSecurityHops as Any, "multihopTTL": multihopTTL as Any, "families": families,
                 "gracefulRestartTime": gracefulRestartTime as Any, "keepOriginalNextHop": keepOriginalNextHop,
                 "allowedLocalASNumbers": allowedLocalASNumbers as Any, "reachableBy": reachableBy as Any,
-                "routeReflectorClient": routeReflectorClient,
+                "routeReflectorClient": routeReflectorClient, "filters": filters.map(\.name),
             ],
             displayStyle: .struct
         )

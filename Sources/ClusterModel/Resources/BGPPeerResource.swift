@@ -32,6 +32,8 @@ public struct BGPPeerResource: Hashable, Sendable {
         public var numAllowedLocalASNumbers: UInt32?
         /// Gateway through which the peer is reachable.
         public var reachableBy: IPAddress?
+        /// Names of BGPFilter resources, applied in this order (the first matching rule decides).
+        public var filters: [String]
 
         // Swiftlet extensions (not in Calico's schema).
         public var holdTime: UInt16?
@@ -51,6 +53,7 @@ public struct BGPPeerResource: Hashable, Sendable {
             peerIP: PeerAddress? = nil, asNumber: UInt32? = nil, password: SecretReference? = nil,
             sourceAddress: SourceAddressMode? = nil, ttlSecurity: UInt8? = nil, maxRestartTime: UInt16? = nil,
             keepOriginalNextHop: Bool = false, numAllowedLocalASNumbers: UInt32? = nil, reachableBy: IPAddress? = nil,
+            filters: [String] = [],
             holdTime: UInt16? = nil, keepaliveTime: UInt16? = nil, connectRetryTime: UInt16? = nil,
             delayOpenTime: UInt16? = nil, passive: Bool? = nil, localASNumber: UInt32? = nil, multihop: UInt8? = nil
         ) {
@@ -66,6 +69,7 @@ public struct BGPPeerResource: Hashable, Sendable {
             self.keepOriginalNextHop = keepOriginalNextHop
             self.numAllowedLocalASNumbers = numAllowedLocalASNumbers
             self.reachableBy = reachableBy
+            self.filters = filters
             self.holdTime = holdTime
             self.keepaliveTime = keepaliveTime
             self.connectRetryTime = connectRetryTime

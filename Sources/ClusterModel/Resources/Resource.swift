@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // One Calico v3 resource (`apiVersion: projectcalico.org/v3`) as read from a config file or datastore. The kinds
-// that decide BGP sessions are typed; every other kind (IPPool, BGPFilter, FelixConfiguration, …) is kept as
+// that decide BGP sessions and their filters are typed; every other kind (IPPool, FelixConfiguration, …) is kept as
 // `IgnoredResource` so it is listed, not silently dropped.
 
 /// A Calico v3 resource.
@@ -8,7 +8,8 @@ public enum Resource: Hashable, Sendable {
     case bgpConfiguration(BGPConfigurationResource)
     case bgpPeer(BGPPeerResource)
     case node(NodeResource)
-    /// A known or unknown kind Swiftlet does not act on yet (IPPool, BGPFilter, …).
+    case bgpFilter(BGPFilterResource)
+    /// A known or unknown kind Swiftlet does not act on yet (IPPool, FelixConfiguration, …).
     case ignored(IgnoredResource)
 
     /// The resource's `kind`, as spelled in YAML.
@@ -17,6 +18,7 @@ public enum Resource: Hashable, Sendable {
         case .bgpConfiguration: BGPConfigurationResource.kind
         case .bgpPeer: BGPPeerResource.kind
         case .node: NodeResource.kind
+        case .bgpFilter: BGPFilterResource.kind
         case .ignored(let resource): resource.kind
         }
     }
@@ -26,6 +28,7 @@ public enum Resource: Hashable, Sendable {
         case .bgpConfiguration(let resource): resource.metadata
         case .bgpPeer(let resource): resource.metadata
         case .node(let resource): resource.metadata
+        case .bgpFilter(let resource): resource.metadata
         case .ignored(let resource): resource.metadata
         }
     }
