@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+// Adj-RIB-In (RFC 4271 §3.2, §9): what one peer advertised, keyed by (prefix, ADD-PATH Path Identifier, RFC 7911),
+// post-policy, and optionally pre-policy for soft reconfiguration and `show route received`. `apply` turns one
+// decoded UPDATE into path announcements and withdrawals: IPv4 NLRI with NEXT_HOP (RFC 4271 §4.3), MP_REACH_NLRI /
+// MP_UNREACH_NLRI with the global and link-local next hop (RFC 4760 §3-4, RFC 2545 §3, RFC 8950), the RFC 7606
+// outcomes (treat-as-withdraw, attribute-discard), the RFC 6793 §4.2.3 AS4 merge on 2-octet sessions, and
+// End-of-RIB (RFC 4724 §2).
+
+import BGPWire
+
+/// One peer's Adj-RIB-In.
+public struct AdjRIBIn: Sendable {
+    /// A path's identity within one peer's advertisements (RFC 7911 §3: prefix and Path Identifier).
+    public struct Key: Hashable, Sendable, Comparable {
+        public var prefix: IPPrefix
+        public var pathID: UInt32
+
+        public init(prefix: IPPrefix, pathID: UInt32 = 0) {
+            self.prefix = prefix
+            self.pathID = pathID
+        }
+
+        public static func < (a: Self, b: Self) -> Bool { (a.prefix, a.pathID) < (b.prefix, b.pathID) }
+    }
+
+    /// A stored path: shared attributes plus an index into the next-hop table (16 bytes).
+    struct StoredPath: Sendable {
+        var attributes: AttributeSet
+        var hop: UInt32
+        var stale: Bool
+    }
+
+    /// Keep what the peer sent before import policy (soft reconfiguration inbound, `show route received`).
+    public var keepPrePolicy: Bool
+    /// The peer the paths come from (set by `apply`).
+    public private(set) var source: PathSource?
+    private var postPolicy: [Key: StoredPath] = [:]
+    private var prePolicy: [Key: StoredPath] = [:]
+    private var hops = NextHopTable()
+
+    public init(keepPrePolicy: Bool = false) {
+        self.keepPrePolicy = keepPrePolicy
+    }
+
+    // MARK: UPDATE processing
+
+    /// Applies one decoded UPDATE and returns what changed, in message order (withdrawals first, RFC 4271 §9 "...
+    /// withdrawn routes ... then ... feasible routes"). `errors` are the RFC 7606 findings of the decoder:
+    /// attribute-discard uses the attributes as decoded (the bad one is already gone); treat-as-withdraw turns every
+    /// NLRI into a withdrawal (RFC 7606 §2); AFI/SAFI-disable and session-reset change nothing here (the caller
+    /// disables the family or resets the session). `importPolicy` returns the path to keep, or `nil` to reject it.
+    public mutating func apply(
+        _ update: UpdateMessage, errors: [UpdateError] = [], negotiated: NegotiatedSession, source: PathSource,
+        table: inout AttributeSetTable, importPolicy: (Path) -> Path? = { $0 }
+    ) -> [AdjRIBInChange] {
+        self.source = source
+        let action = errors.map(\.action).max()
+        if let action, action >= .afiSafiDisable { return [] }
+        if let family = update.endOfRIBFamily { return [.endOfRIB(family)] }
+
+        var changes: [AdjRIBInChange] = []
+        let attributes = update.attributes
+        for nlri in update.withdrawn { withdraw(nlri, into: &changes) }
+        for nlri in attributes.mpUnreach?.withdrawn ?? [] { withdraw(nlri, into: &changes) }
+
+        // RFC 7606 §2 treat-as-withdraw: "regard the UPDATE as though ... all contained routes had been withdrawn".
+        var treatAsWithdraw = action == .treatAsWithdraw
+        // IPv4 NLRI without NEXT_HOP cannot be used (RFC 4271 §5.1.3 makes it mandatory); the decoder flags this,
+        // and a message that slipped through is handled the same way.
+        if !update.announced.isEmpty && attributes.nextHop == nil { treatAsWithdraw = true }
+        if treatAsWithdraw {
+            for nlri in update.announced { withdraw(nlri, into: &changes) }
+            for nlri in attributes.mpReach?.nlri ?? [] { withdraw(nlri, into: &changes) }
+            return changes
+        }
+
+        // The attribute set shared by every NLRI of the message: AS4 attributes merged on 2-octet sessions
+        // (RFC 6793 §4.2.3), and without NEXT_HOP and the MP attributes, which belong to `Path`.
+        var shared = negotiated.fourOctetAS ? attributes : attributes.mergingAS4Attributes()
+        if negotiated.fourOctetAS {
+            // RFC 6793 §4.2.2: between NEW speakers AS4_PATH / AS4_AGGREGATOR "MUST be discarded".
+            shared.as4Path = nil
+            shared.as4Aggregator = nil
+        }
+        shared.nextHop = nil
+        shared.mpReach = nil
+        shared.mpUnreach = nil
+        if update.announced.isEmpty && attributes.mpReach?.nlri.isEmpty ?? true { return changes }
+        let received = table.intern(shared)
+        var policyCache: [ObjectIdentifier: AttributeSet] = [:]
+
+        func announce(_ nlri: NLRI, nextHop: IPAddress, linkLocal: IPAddress?) {
+            let key = Key(prefix: nlri.prefix, pathID: nlri.pathID ?? 0)
+            let path = Path(
+                prefix: nlri.prefix, pathID: key.pathID, source: source, attributes: received, nextHop: nextHop,
+                linkLocalNextHop: linkLocal)
+            let hop = hops.intern(nextHop, linkLocal)
+            if keepPrePolicy { prePolicy[key] = StoredPath(attributes: received, hop: hop, stale: false) }
+            guard var accepted = importPolicy(path) else {
+                if postPolicy.removeValue(forKey: key) != nil {
+                    changes.append(.withdrawn(prefix: key.prefix, pathID: key.pathID))
+                }
+                return
+            }
+            // Policy may build a fresh set; intern it (once per distinct result) so equal sets share storage.
+            if accepted.attributes !== received {
+                let id = ObjectIdentifier(accepted.attributes)
+                if let cached = policyCache[id] {
+                    accepted.attributes = cached
+                } else {
+                    let interned = table.intern(accepted.attributes.attributes)
+                    policyCache[id] = interned
+                    accepted.attributes = interned
+                }
+            }
+            let acceptedHop =
+                accepted.nextHop == nextHop && accepted.linkLocalNextHop == linkLocal
+                ? hop : hops.intern(accepted.nextHop, accepted.linkLocalNextHop)
+            postPolicy[key] = StoredPath(attributes: accepted.attributes, hop: acceptedHop, stale: false)
+            changes.append(.announced(accepted))
+        }
+
+        if let nextHop = attributes.nextHop {
+            for nlri in update.announced { announce(nlri, nextHop: nextHop, linkLocal: nil) }
+        }
+        if let reach = attributes.mpReach, let global = reach.globalNextHop {
+            for nlri in reach.nlri { announce(nlri, nextHop: global, linkLocal: reach.linkLocalNextHop) }
+        }
+        return changes
+    }
+
+    /// Removes one NLRI; a withdrawal of a path we do not hold is ignored (RFC 4271 §9 has nothing to undo).
+    private mutating func withdraw(_ nlri: NLRI, into changes: inout [AdjRIBInChange]) {
+        let key = Key(prefix: nlri.prefix, pathID: nlri.pathID ?? 0)
+        if keepPrePolicy { prePolicy.removeValue(forKey: key) }
+        if postPolicy.removeValue(forKey: key) != nil {
+            changes.append(.withdrawn(prefix: key.prefix, pathID: key.pathID))
+        }
+    }
+
+    /// Forgets everything (session down, RFC 4271 §8 "delete all routes"); returns how many paths were held. The
+    /// Loc-RIB side is `LocRIB.removeAll(from:)`.
+    @discardableResult
+    public mutating func removeAll() -> Int {
+        let count = postPolicy.count
+        postPolicy = [:]
+        prePolicy = [:]
+        return count
+    }
+
+    // MARK: Look-ups
+
+    /// Number of paths accepted by import policy.
+    public var count: Int { postPolicy.count }
+
+    /// Number of paths as received (only with `keepPrePolicy`).
+    public var receivedCount: Int { prePolicy.count }
+
+    /// The accepted path for `key`.
+    public func path(_ key: Key) -> Path? { postPolicy[key].map { materialize($0, key: key) } }
+
+    /// The path as the peer sent it, before import policy (only with `keepPrePolicy`).
+    public func received(_ key: Key) -> Path? { prePolicy[key].map { materialize($0, key: key) } }
+
+    /// Every accepted path, sorted by prefix and Path Identifier.
+    public var paths: [Path] { postPolicy.keys.sorted().map { materialize(postPolicy[$0]!, key: $0) } }
+
+    /// Every path as received, sorted (only with `keepPrePolicy`): soft reconfiguration re-runs import policy on
+    /// these.
+    public var receivedPaths: [Path] { prePolicy.keys.sorted().map { materialize(prePolicy[$0]!, key: $0) } }
+
+    private func materialize(_ stored: StoredPath, key: Key) -> Path {
+        let hop = hops[stored.hop]
+        var path = Path(
+            prefix: key.prefix, pathID: key.pathID, source: source!, attributes: stored.attributes,
+            nextHop: hop.global, linkLocalNextHop: hop.linkLocal)
+        path.stale = stored.stale
+        return path
+    }
+}
