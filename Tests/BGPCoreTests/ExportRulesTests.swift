@@ -48,6 +48,10 @@ struct ExportRulesTests {
         F.path(from: F.tor, attributes: with(F.defaultAttributes(from: F.tor), change), nextHop: nextHop)
     }
 
+    /// A ToR-learned path as the second eBGP peer receives it: our AS prepended, the ToR's next hop kept (third
+    /// party on the shared subnet).
+    static let viaThirdParty = ExportRules.Decision.advertise(attrs(asPath: seq(64512, 65001), nextHop: "192.0.2.1"))
+
     // MARK: Rows
 
     static let withholding: [Row] = [
@@ -66,8 +70,9 @@ struct ExportRulesTests {
             target: F.internalTarget(F.nonClient),
             expected: .advertise(
                 attrs(asPath: ASPath(), nextHop: "10.0.0.1", localPref: 100, communities: [.noExport]))),
-        Row(name: "RFC 1997 NO_EXPORT_SUBCONFED: not to eBGP", path: localWith { $0.communities = [.noExportSubconfed] },
-            target: F.externalTarget(), expected: .withhold(.noExportSubconfed)),
+        Row(name: "RFC 1997 NO_EXPORT_SUBCONFED: not to eBGP",
+            path: localWith { $0.communities = [.noExportSubconfed] }, target: F.externalTarget(),
+            expected: .withhold(.noExportSubconfed)),
         Row(name: "RFC 1997 NO_EXPORT_SUBCONFED: to iBGP",
             path: localWith { $0.communities = [.noExportSubconfed] }, target: F.internalTarget(F.client),
             expected: .advertise(
@@ -107,9 +112,9 @@ struct ExportRulesTests {
                 ASPathSegment(kind: .confedSequence, asns: [65100]),
                 ASPathSegment(kind: .sequence, asns: [65001]),
             ]), nextHop: "192.0.2.1", localPref: 100)),
-            target: F.otherExternalTarget(), expected: .advertise(attrs(asPath: seq(64512, 65001), nextHop: "192.0.2.1"))),
+            target: F.otherExternalTarget(), expected: viaThirdParty),
         Row(name: "RFC 4271 §5.1.5: LOCAL_PREF not sent to eBGP", path: F.path(from: F.nonClient),
-            target: F.otherExternalTarget(), expected: .advertise(attrs(asPath: seq(64512, 65001), nextHop: "192.0.2.1"))),
+            target: F.otherExternalTarget(), expected: viaThirdParty),
         Row(name: "RFC 4271 §5.1.4: MED from another AS not sent to eBGP",
             path: torWith { $0.multiExitDiscriminator = 50 }, target: F.otherExternalTarget(),
             expected: .advertise(attrs(asPath: seq(64512, 65001), nextHop: "192.0.2.1"))),
@@ -125,7 +130,7 @@ struct ExportRulesTests {
                 $0.originatorID = ip("10.0.0.9")
                 $0.clusterList = [ip("10.255.0.2")]
             }),
-            target: F.otherExternalTarget(), expected: .advertise(attrs(asPath: seq(64512, 65001), nextHop: "192.0.2.1"))),
+            target: F.otherExternalTarget(), expected: viaThirdParty),
         Row(name: "RFC 4360 §3: non-transitive extended communities not sent to eBGP",
             path: localWith {
                 $0.extendedCommunities = [.routeTarget(asn: 64512, value: 1), ExtendedCommunity(rawValue: 0x4300 << 48)]

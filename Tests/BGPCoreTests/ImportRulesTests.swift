@@ -98,4 +98,12 @@ struct ImportRulesTests {
             if case .reject(let rejection) = row.verdict { #expect(rejection.action == .treatAsWithdraw) }
         }
     }
+
+    @Test("RFC 4271 §5.1.5 / RFC 4456 §8: LOCAL_PREF, ORIGINATOR_ID and CLUSTER_LIST from eBGP are ignored")
+    func sanitizedExternal() {
+        var attributes = Self.reflected(originator: "10.0.0.3", clusters: ["10.255.0.2"])
+        attributes.localPreference = 300
+        #expect(ImportRules.sanitized(attributes, from: F.tor) == Self.path(65001))
+        #expect(ImportRules.sanitized(attributes, from: F.nonClient) == attributes)
+    }
 }

@@ -100,7 +100,8 @@ public struct ExportRules: Hashable, Sendable {
             return .withhold(.sourcePeer)
         }
         // RFC 4271 §9.2 / RFC 4456 §6.
-        if let sourceRole = RouteReflection.role(of: source), !reflection.mayAdvertise(from: sourceRole, to: target.role)
+        if let sourceRole = RouteReflection.role(of: source),
+            !reflection.mayAdvertise(from: sourceRole, to: target.role)
         {
             return .withhold(.notReflected(from: sourceRole, to: target.role))
         }

@@ -41,6 +41,19 @@ public enum ImportRules {
         public var isAccepted: Bool { self == .accept }
     }
 
+    /// The attributes as the RIB should keep them: LOCAL_PREF from an eBGP peer is dropped (RFC 4271 §5.1.5: "If it
+    /// is contained in an UPDATE message that is received from an external peer, then this attribute MUST be ignored
+    /// by the receiving speaker"), and so are ORIGINATOR_ID and CLUSTER_LIST, which describe another AS's reflectors
+    /// (RFC 4456 §8; BIRD and FRR do the same). Run before import policy, which may set LOCAL_PREF again.
+    public static func sanitized(_ attributes: PathAttributes, from source: PathSource) -> PathAttributes {
+        guard source.kind == .external else { return attributes }
+        var clean = attributes
+        clean.localPreference = nil
+        clean.originatorID = nil
+        clean.clusterList = nil
+        return clean
+    }
+
     /// Checks `path` as received from `path.source`.
     ///
     /// - Parameters:
