@@ -105,6 +105,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             let actions = peers[definition.name]!.fsm.start(now: now)
             perform(actions, for: definition.name)
         }
+        await setListenerTTLs()
     }
 
     /// Listens for incoming sessions. With no address, on both 0.0.0.0 and :: (IPv6-only, so that IPv4 peers keep
@@ -142,6 +143,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         for peer in peers.values where peer.definition.socketOptions.password != nil {
             await setMD5(for: peer.definition, key: peer.definition.socketOptions.password!)
         }
+        await setListenerTTLs()
     }
 
     private func acceptLoop(_ server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>) async {
@@ -167,9 +169,9 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         if let hops = definition.socketOptions.ttlSecurityHops {
             try? await SocketOptions.setMinimumTTL(on: child.channel, family: remote.family, hops: hops).get()
         }
-        if definition.socketOptions.ttlSecurityHops != nil || definition.socketOptions.multihopTTL != nil {
-            try? await SocketOptions.setOutgoingTTL(on: child.channel, family: remote.family, options: definition.socketOptions).get()
-        }
+        // The child inherits the listener's TTL (255 while any peer of the family uses GTSM): back to this peer's.
+        let ttl = SocketOptions.outgoingTTL(definition.socketOptions) ?? -1
+        try? await SocketOptions.setTTL(on: child.channel, family: remote.family, ttl: ttl).get()
         register(child, id: id, peer: name)
         logger.debug("accepted connection", metadata: ["peer": "\(name)", "connection": "\(id)"])
         let actions = peers[name]!.fsm.incomingConnection(id, now: now)
@@ -466,6 +468,26 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         timerDeadlines = [:]
         for listener in listeners { try? await listener.channel.close() }
         for task in listenerTasks { task.cancel() }
+    }
+
+    /// GTSM on the listeners (RFC 5082 §3). The SYN-ACK and the first ACKs of an incoming connection leave with the
+    /// listening socket's TTL, and segments that arrive before `accepted` sets IP_MINTTL on the child (the handshake,
+    /// often the peer's OPEN) are checked only against the listener's minimum. So each listener sends with TTL 255
+    /// while any peer of its family uses GTSM, and accepts only TTL >= 256 - hops, the loosest over its family's
+    /// peers (0 if one of them does not use GTSM; `accepted` still sets each peer's own minimum on its connection).
+    private func setListenerTTLs() async {
+        for listener in listeners {
+            let family: IPAddress.Family = listener.channel.localAddress?.protocol == .inet6 ? .ipv6 : .ipv4
+            let options = peers.values.map(\.definition).filter { $0.address.family == family }.map(\.socketOptions)
+            let gtsm = options.contains { $0.ttlSecurityHops != nil }
+            let minimum = options.map { $0.ttlSecurityHops.map { CInt(256 - Int($0)) } ?? 0 }.min() ?? 0
+            do {
+                try await SocketOptions.setTTL(on: listener.channel, family: family, ttl: gtsm ? 255 : -1).get()
+                try await SocketOptions.setMinimumTTL(on: listener.channel, family: family, minimum: minimum).get()
+            } catch {
+                logger.error("cannot set GTSM options on the listener", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     private func setMD5(for definition: PeerDefinition, key: String) async {

@@ -64,10 +64,17 @@ enum SocketOptions {
 
     /// Outgoing TTL: 255 for GTSM, else the multihop TTL if configured.
     static func setOutgoingTTL(on channel: Channel, family: IPAddress.Family, options: PeerSocketOptions) -> EventLoopFuture<Void> {
-        let ttl: CInt? = options.ttlSecurityHops != nil ? 255 : options.multihopTTL.map(CInt.init)
-        guard let ttl, let provider = channel as? SocketOptionProvider else {
-            return channel.eventLoop.makeSucceededVoidFuture()
-        }
+        guard let ttl = outgoingTTL(options) else { return channel.eventLoop.makeSucceededVoidFuture() }
+        return setTTL(on: channel, family: family, ttl: ttl)
+    }
+
+    static func outgoingTTL(_ options: PeerSocketOptions) -> CInt? {
+        options.ttlSecurityHops != nil ? 255 : options.multihopTTL.map(CInt.init)
+    }
+
+    /// IP_TTL / IPV6_UNICAST_HOPS; -1 restores the system default.
+    static func setTTL(on channel: Channel, family: IPAddress.Family, ttl: CInt) -> EventLoopFuture<Void> {
+        guard let provider = channel as? SocketOptionProvider else { return channel.eventLoop.makeSucceededVoidFuture() }
         switch family {
         case .ipv4:
             return provider.unsafeSetSocketOption(level: SocketOptionLevel(IPPROTO_IP), name: SocketOptionName(IP_TTL), value: ttl)
@@ -79,8 +86,12 @@ enum SocketOptions {
 
     /// GTSM receive side (RFC 5082 §3): drop packets whose TTL is below 256 - hops.
     static func setMinimumTTL(on channel: Channel, family: IPAddress.Family, hops: UInt8) -> EventLoopFuture<Void> {
+        setMinimumTTL(on: channel, family: family, minimum: CInt(256 - Int(hops)))
+    }
+
+    /// IP_MINTTL / IPV6_MINHOPCOUNT; 0 accepts every TTL.
+    static func setMinimumTTL(on channel: Channel, family: IPAddress.Family, minimum: CInt) -> EventLoopFuture<Void> {
         guard let provider = channel as? SocketOptionProvider else { return channel.eventLoop.makeSucceededVoidFuture() }
-        let minimum = CInt(256 - Int(hops))
         switch family {
         case .ipv4:
             return provider.unsafeSetSocketOption(level: SocketOptionLevel(IPPROTO_IP), name: SocketOptionName(IP_MINTTL), value: minimum)

@@ -18,6 +18,10 @@ struct Neighbor: Sendable {
     var passive: Bool = false
     var password: String? = nil
     var families: [Family] = [.ipv4]
+    /// GTSM (RFC 5082): BIRD `ttl security on`, FRR `ttl-security hops`; the peer is `multihop ?? 1` hops away.
+    var ttlSecurity: Bool = false
+    /// eBGP multihop: BIRD `multihop N`, FRR `ebgp-multihop N` (with `ttlSecurity`, the hop count).
+    var multihop: Int? = nil
 
     var isIBGP: Bool { localAS == remoteAS }
     var isIPv6Transport: Bool { address.contains(":") }
@@ -89,6 +93,8 @@ final class BirdDaemon: BGPDaemon, @unchecked Sendable {
                     error wait time 1, 4;
                     \(n.passive ? "passive on;" : "")
                     \(n.password.map { "password \"\($0)\";" } ?? "")
+                    \(n.ttlSecurity ? "ttl security on;" : "")
+                    \(n.multihop.map { "multihop \($0);" } ?? "")
                     \(n.families.map { "\($0.rawValue) { import all; export none; };" }.joined(separator: "\n    "))
                 }
 
@@ -164,6 +170,11 @@ final class FRRDaemon: BGPDaemon, @unchecked Sendable {
             text += " neighbor \(n.address) update-source \(n.localAddress)\n"
             if n.passive { text += " neighbor \(n.address) passive\n" }
             if let password = n.password { text += " neighbor \(n.address) password \(password)\n" }
+            if n.ttlSecurity {
+                text += " neighbor \(n.address) ttl-security hops \(n.multihop ?? 1)\n"
+            } else if let multihop = n.multihop {
+                text += " neighbor \(n.address) ebgp-multihop \(multihop)\n"
+            }
         }
         for family in [Neighbor.Family.ipv4, .ipv6] {
             text += " address-family \(family.rawValue) unicast\n"

@@ -13,6 +13,10 @@ struct SwiftletConfig: Sendable {
         var passive: Bool = false
         /// Stored in the secrets directory as `<dir>/bgp/<name>` and referenced by `secretKeyRef`.
         var password: String? = nil
+        /// BGPPeer `ttlSecurity` (GTSM hops), `multihop` (outgoing TTL) and `sourceAddress` (`UseNodeIP`/`None`).
+        var ttlSecurity: Int? = nil
+        var multihop: Int? = nil
+        var sourceAddress: String? = nil
     }
 
     var node: String = "node-a"
@@ -43,6 +47,9 @@ struct SwiftletConfig: Sendable {
             var spec = ["node: \(node)", "peerIP: \(peer.peerIP)", "asNumber: \(peer.asNumber)"]
             if let holdTime = peer.holdTime { spec.append("holdTime: \(holdTime)s") }
             spec.append("passive: \(peer.passive)")
+            if let ttlSecurity = peer.ttlSecurity { spec.append("ttlSecurity: \(ttlSecurity)") }
+            if let multihop = peer.multihop { spec.append("multihop: \(multihop)") }
+            if let sourceAddress = peer.sourceAddress { spec.append("sourceAddress: \(sourceAddress)") }
             if peer.password != nil {
                 spec.append("password: {secretKeyRef: {name: \(SwiftletDaemon.secretName), key: \(peer.name)}}")
             }
