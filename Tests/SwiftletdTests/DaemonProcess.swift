@@ -68,6 +68,32 @@ final class DaemonProcess {
     }
 }
 
+/// `bgp-fakepeer sessions` with one eBGP session (AS 65001 → 64512, hold 3 s) from `source`, in the background;
+/// its JSON summary is read with `summary()` after it exits.
+final class FakePeerProcess {
+    let process = Process()
+    private let output = Pipe()
+
+    init(port: Int, source: String, seconds: Int) throws {
+        process.executableURL = URL(fileURLWithPath: Binary.path("bgp-fakepeer"))
+        process.arguments = [
+            "sessions", "--target", "127.0.0.1", "--port", "\(port)", "--count", "1", "--source-base", source,
+            "--local-as", "65001", "--remote-as", "64512", "--hold", "3", "--duration", "\(seconds)", "--json",
+        ]
+        process.standardOutput = output
+        try process.run()
+    }
+
+    /// Waits for the run to end and returns its exit status and JSON summary.
+    func summary() -> (status: Int32, json: String) {
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}
+
 /// A bounded poll: checks `condition` every 100 ms until it holds or `timeout` passes.
 func waitUntil(_ what: String, timeout: Duration, _ condition: () throws -> Bool) throws {
     let deadline = ContinuousClock.now.advanced(by: timeout)

@@ -17,16 +17,7 @@ struct LiveSessionTests {
         defer { daemon.terminate() }
 
         // A healthy session for the whole run.
-        let healthy = Process()
-        healthy.executableURL = URL(fileURLWithPath: Binary.path("bgp-fakepeer"))
-        healthy.arguments = [
-            "sessions", "--target", "127.0.0.1", "--port", "\(port)", "--count", "1", "--source-base", "127.0.5.100",
-            "--local-as", "65001", "--remote-as", "64512", "--hold", "3", "--duration", "20", "--json",
-        ]
-        let healthyOut = Pipe()
-        healthy.standardOutput = healthyOut
-        try healthy.run()
-        defer { if healthy.isRunning { kill(healthy.processIdentifier, SIGKILL) } }
+        let healthy = try FakePeerProcess(port: port, source: "127.0.5.100", seconds: 20)
         try waitUntil("the healthy session is Established", timeout: .seconds(15)) {
             try daemon.protocols().split(separator: "\n").contains { $0.contains("127_0_5_100") && $0.contains("Established") }
         }
@@ -38,9 +29,8 @@ struct LiveSessionTests {
         #expect(misbehave.status == 0, "some case was answered differently: \(misbehave.stdout)")
         #expect(misbehave.stdout.components(separatedBy: "\"as_expected\":true").count - 1 == caseCount)
 
-        healthy.waitUntilExit()
-        let summary = String(decoding: healthyOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(healthy.terminationStatus == 0, "healthy session: \(summary)")
+        let (status, summary) = healthy.summary()
+        #expect(status == 0, "healthy session: \(summary)")
         #expect(summary.contains("\"disconnects\":0"))
         #expect(daemon.process.isRunning)
 
@@ -94,20 +84,10 @@ struct LiveSessionTests {
     func sigterm() throws {
         let port = testPort(1)
         let daemon = try DaemonProcess(config: dutConfig(port: port, peers: ["127.0.5.101"]), node: "dut")
-        let peer = Process()
-        peer.executableURL = URL(fileURLWithPath: Binary.path("bgp-fakepeer"))
-        peer.arguments = [
-            "sessions", "--target", "127.0.0.1", "--port", "\(port)", "--count", "1", "--source-base", "127.0.5.101",
-            "--local-as", "65001", "--remote-as", "64512", "--hold", "3", "--duration", "8", "--json",
-        ]
-        let out = Pipe()
-        peer.standardOutput = out
-        try peer.run()
-        defer { if peer.isRunning { kill(peer.processIdentifier, SIGKILL) } }
+        let peer = try FakePeerProcess(port: port, source: "127.0.5.101", seconds: 8)
         try waitUntil("the session is Established", timeout: .seconds(15)) { try daemon.protocols().contains("Established") }
         #expect(daemon.terminate() == 0)
-        peer.waitUntilExit()
-        let summary = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let summary = peer.summary().json
         #expect(summary.contains(#""code":6,"count":1,"name":"Cease: Administrative Shutdown","subcode":2"#), "the peer did not receive Cease/Administrative Shutdown: \(summary)")
     }
 }
