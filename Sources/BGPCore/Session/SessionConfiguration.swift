@@ -23,7 +23,8 @@ public struct SessionConfiguration: Hashable, Sendable {
     /// Never initiate connections; only accept them (RFC 4271 §8.1.1 PassiveTcpEstablishment).
     public var passive: Bool
     /// The first IdleHoldTime after a failure; it doubles per consecutive failure (RFC 4271 §8.1.1
-    /// DampPeerOscillations) up to `maximumIdleHoldTime`.
+    /// DampPeerOscillations) up to `maximumIdleHoldTime`. The 30 s cap is Calico's (`error wait time 5,30` in its
+    /// BIRD template); the first retry comes sooner than Calico's 5 s so a restarted peer is back quickly.
     public var idleHoldTime: Duration
     public var maximumIdleHoldTime: Duration
     /// A session that stays Established this long resets the damping.
@@ -42,7 +43,7 @@ public struct SessionConfiguration: Hashable, Sendable {
     public init(
         localAS: UInt32, peerAS: UInt32, localIdentifier: IPAddress, peerAddress: IPAddress, holdTime: UInt16 = 90,
         keepaliveTime: UInt16? = nil, connectRetryTime: Duration = .seconds(5), delayOpenTime: Duration? = nil,
-        passive: Bool = false, idleHoldTime: Duration = .seconds(1), maximumIdleHoldTime: Duration = .seconds(120),
+        passive: Bool = false, idleHoldTime: Duration = .seconds(1), maximumIdleHoldTime: Duration = .seconds(30),
         stableTime: Duration = .seconds(60), families: [AddressFamily] = [.ipv4Unicast, .ipv6Unicast],
         addPath: [AddPathEntry] = [], extendedMessage: Bool = true, routeRefresh: Bool = true,
         enhancedRouteRefresh: Bool = true, gracefulRestart: GracefulRestartCapability? = nil, hostname: String? = nil
