@@ -26,6 +26,21 @@ public struct PeerSocketOptions: Hashable, Sendable {
     }
 }
 
+extension PeerSocketOptions: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Never shows the password: logs, `dump` and string interpolation see only whether one is set.
+    public var description: String {
+        var parts: [String] = []
+        if password != nil { parts.append("password: <redacted>") }
+        if let ttlSecurityHops { parts.append("ttlSecurityHops: \(ttlSecurityHops)") }
+        if let multihopTTL { parts.append("multihopTTL: \(multihopTTL)") }
+        return "PeerSocketOptions(\(parts.joined(separator: ", ")))"
+    }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["password": password == nil ? "nil" : "<redacted>", "ttlSecurityHops": ttlSecurityHops as Any, "multihopTTL": multihopTTL as Any])
+    }
+}
+
 enum SocketOptions {
     /// The Linux `tcp_md5sig` for `peer`; an empty key deletes the peer's key.
     static func md5Signature(peer: IPAddress, key: String) -> tcp_md5sig {

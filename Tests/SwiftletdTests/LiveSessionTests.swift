@@ -80,6 +80,15 @@ struct LiveSessionTests {
         #expect(daemon.process.isRunning)
     }
 
+    @Test("The control socket is root-only (0600) and is removed on shutdown")
+    func controlSocketPermissions() throws {
+        let daemon = try DaemonProcess(config: dutConfig(port: testPort(3), peers: []), node: "dut")
+        let attributes = try FileManager.default.attributesOfItem(atPath: daemon.socket)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(daemon.terminate() == 0)
+        #expect(!FileManager.default.fileExists(atPath: daemon.socket))
+    }
+
     @Test("SIGTERM: Cease 6/2 to every peer, exit status 0")
     func sigterm() throws {
         let port = testPort(1)
