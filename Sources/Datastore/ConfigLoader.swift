@@ -27,7 +27,7 @@ public enum ConfigLoader {
                     if let store {
                         error.message += "; secrets are read from \(store.directory)/<name>/<key>"
                     } else {
-                        error.message += "; no secrets directory was given (--secrets)"
+                        error.message += "; no secrets directory was given (--secrets-dir)"
                     }
                     return error
                 })
