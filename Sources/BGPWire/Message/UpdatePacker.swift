@@ -9,8 +9,9 @@ import NIOCore
 public enum UpdatePacker {
     /// Writes UPDATEs announcing `nlri` with `attributes`, returning how many messages were written.
     ///
-    /// IPv4 unicast NLRI go in the UPDATE's own NLRI field (with `attributes.nextHop`); any other family goes in an
-    /// MP_REACH_NLRI with `nextHops`, placed first (RFC 7606 §5.1). `attributes.mpReach/mpUnreach` are ignored.
+    /// IPv4 unicast NLRI go in the UPDATE's own NLRI field (with `attributes.nextHop`) when `nextHops` is empty; any
+    /// other family, and IPv4 with `nextHops` (an IPv6 next hop, RFC 8950 §3), goes in an MP_REACH_NLRI with
+    /// `nextHops`, placed first (RFC 7606 §5.1). `attributes.mpReach/mpUnreach` are ignored.
     @discardableResult
     public static func writeAnnouncements(
         _ nlri: [NLRI], family: AddressFamily, nextHops: [IPAddress] = [], attributes: PathAttributes,
@@ -35,7 +36,7 @@ public enum UpdatePacker {
         let limit = context.maximumMessageLength
         var messages = 0
         var rest = nlri
-        if family == .ipv4Unicast {
+        if family == .ipv4Unicast && nextHops.isEmpty {
             // Header + withdrawn length + attribute length + attributes.
             let fixed = BGPMessage.headerLength + 4 + block.readableBytes
             precondition(fixed < limit, "attribute set too large for one UPDATE")

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: Apache-2.0
+// Turns Loc-RIB changes into encoded UPDATE streams, one per update group (RFC 4271 §9.1.3 Phase 3 and §9.2):
+//
+//   1. every selected path runs through `ExportRules` for the group's target (cached per input attribute set,
+//      source and next hop, since the rules look at nothing else) and the result is interned;
+//   2. the group's `AdjRIBOut` turns "what should be advertised" into "what has to be sent";
+//   3. announcements are grouped by outgoing attribute set and packed with `UpdatePacker`, withdrawals likewise.
+//
+// ADD-PATH send (RFC 7911): when negotiated for a family every path of the ECMP set goes out with its own Path
+// Identifier, allocated here per (source, received Path Identifier) so that it stays stable while the set changes;
+// otherwise only the best path, with no identifier. End-of-RIB (RFC 4724 §2) follows the initial table for every
+// negotiated family. A route refresh (RFC 2918 §4) re-sends the family's Adj-RIB-Out, between BoRR and EoRR when
+// enhanced route refresh was negotiated (RFC 7313 §4).
+//
+// Output order is deterministic: withdrawals first (by family, then prefix), then announcements by attribute set in
+// the order of their smallest prefix, each set's prefixes sorted. A route refresh or a late joiner's table is the
+// same function of the Adj-RIB-Out, whatever order the routes arrived in.
+
+import BGPWire
+import NIOCore
+
+/// Identifies an update group while it exists.
+public typealias UpdateGroupID = Int
+
+/// The update groups of this speaker and the encoded UPDATEs they send.
+public struct UpdateGenerator: Sendable {
+    /// One update group: the peers that share an outgoing stream and what it has advertised.
+    public struct Group: Sendable {
+        public let id: UpdateGroupID
+        public let key: UpdateGroupKey
+        public fileprivate(set) var peers: Set<String> = []
+        public fileprivate(set) var ribOut = AdjRIBOut()
+        fileprivate var exports: [ExportKey: AttributeSet?] = [:]
+        fileprivate var lastExport: (key: ExportKey, result: AttributeSet?)?
+
+        init(id: UpdateGroupID, key: UpdateGroupKey) {
+            self.id = id
+            self.key = key
+        }
+    }
+
+    /// What a joining peer has to be sent.
+    public enum Join: Hashable, Sendable {
+        /// The group is new: run `initialDump` for it and send the result to the peer.
+        case newGroup(UpdateGroupID)
+        /// The group exists: send the peer `table` (the group's Adj-RIB-Out and End-of-RIB markers), then the
+        /// group's stream.
+        case existingGroup(UpdateGroupID, table: ByteBuffer)
+    }
+
+    public var rules: ExportRules
+    public private(set) var groups: [UpdateGroupID: Group] = [:]
+    private var groupIDs: [UpdateGroupKey: UpdateGroupID] = [:]
+    private var peerGroups: [String: UpdateGroupID] = [:]
+    private var nextGroupID: UpdateGroupID = 1
+    /// Outgoing attribute sets, shared by all groups.
+    private var outgoing = AttributeSetTable()
+    private var pathIDs: [PathIDKey: UInt32] = [:]
+    private var nextPathID: UInt32 = 1
+
+    public init(rules: ExportRules) {
+        self.rules = rules
+    }
+
+    // MARK: Membership
+
+    /// Puts `peer` into the group for `key`, creating it if needed.
+    public mutating func addPeer(_ peer: String, key: UpdateGroupKey) -> Join {
+        if peerGroups[peer] != nil { removePeer(peer) }
+        if let id = groupIDs[key] {
+            groups[id]!.peers.insert(peer)
+            peerGroups[peer] = id
+            return .existingGroup(id, table: table(group: id, endOfRIB: true))
+        }
+        let id = nextGroupID
+        nextGroupID += 1
+        var group = Group(id: id, key: key)
+        group.peers = [peer]
+        groups[id] = group
+        groupIDs[key] = id
+        peerGroups[peer] = id
+        return .newGroup(id)
+    }
+
+    /// Takes `peer` out of its group (session down), dropping the group when it was the last member.
+    public mutating func removePeer(_ peer: String) {
+        guard let id = peerGroups.removeValue(forKey: peer) else { return }
+        groups[id]!.peers.remove(peer)
+        if groups[id]!.peers.isEmpty {
+            groupIDs[groups[id]!.key] = nil
+            groups[id] = nil
+        }
+    }
+
+    /// The group `peer` belongs to.
+    public func group(of peer: String) -> UpdateGroupID? { peerGroups[peer] }
+
+    // MARK: Generation
+
+    /// The UPDATEs each group sends for a batch of Loc-RIB changes (only groups with something to send). When a
+    /// prefix changes more than once in the batch, only its last state is sent.
+    public mutating func routesChanged(_ changes: [RouteChange]) -> [UpdateGroupID: ByteBuffer] {
+        var last: [IPPrefix: Int] = [:]
+        last.reserveCapacity(changes.count)
+        for (index, change) in changes.enumerated() { last[change.prefix] = index }
+        let final = last.count == changes.count ? changes : changes.indices.filter { last[changes[$0].prefix] == $0 }
+            .map { changes[$0] }
+        var out: [UpdateGroupID: ByteBuffer] = [:]
+        for id in groups.keys.sorted() {
+            var batch = Batch()
+            withGroup(id) { generator, group in generator.apply(final, to: &group, batch: &batch) }
+            if !batch.isEmpty { out[id] = encode(batch, key: groups[id]!.key) }
+        }
+        return out
+    }
+
+    /// The initial table of a new group (RFC 4271 §9.1.3 after the session comes up): every route of `routes`
+    /// (one `RouteChange` per prefix, as the Loc-RIB selected it), then End-of-RIB for each negotiated family
+    /// (RFC 4724 §2). Anything the group advertised before that is not in `routes` is withdrawn.
+    public mutating func initialDump(group id: UpdateGroupID, routes: [RouteChange]) -> ByteBuffer {
+        var batch = Batch()
+        withGroup(id) { generator, group in
+            let stale = group.ribOut.prefixCount > 0
+            generator.apply(routes, to: &group, batch: &batch)
+            if stale {
+                let present = Set(routes.map(\.prefix))
+                var gone: [RouteChange] = []
+                for family in [IPAddress.Family.ipv4, .ipv6] {
+                    group.ribOut.forEach(family: family) { prefix, path in
+                        if path.pathID == group.ribOut.paths(for: prefix).first?.pathID, !present.contains(prefix) {
+                            gone.append(RouteChange(prefix: prefix, best: nil, ecmp: [], previousBest: nil, decidedBy: nil))
+                        }
+                    }
+                }
+                generator.apply(gone, to: &group, batch: &batch)
+            }
+        }
+        let key = groups[id]!.key
+        var buffer = encode(batch, key: key)
+        writeEndOfRIB(families: key.families.sorted(), into: &buffer, key: key)
+        return buffer
+    }
+
+    /// The initial table of a new group from the Loc-RIB (`initialDump(group:routes:)` over `locRIB.routes()`).
+    public mutating func initialDump(group id: UpdateGroupID, from locRIB: LocRIB) -> ByteBuffer {
+        let routes = locRIB.routes().map {
+            RouteChange(prefix: $0.prefix, best: $0.best, ecmp: $0.ecmp, previousBest: nil, decidedBy: $0.decidedBy)
+        }
+        return initialDump(group: id, routes: routes)
+    }
+
+    /// The answer to a ROUTE-REFRESH for `family` from one peer of group `id` (RFC 2918 §4): the family's
+    /// Adj-RIB-Out, wrapped in BoRR/EoRR when `enhanced` (RFC 7313 §4). Empty for a family not negotiated.
+    public func routeRefresh(group id: UpdateGroupID, family: AddressFamily, enhanced: Bool) -> ByteBuffer {
+        guard let group = groups[id], group.key.families.contains(family), let ipFamily = family.ipFamily else {
+            return ByteBuffer()
+        }
+        var buffer = ByteBuffer()
+        if enhanced {
+            buffer.writeBGPMessage(
+                .routeRefresh(RouteRefreshMessage(family: family, subtype: RouteRefreshMessage.beginningOfRouteRefresh)),
+                context: group.key.encode)
+        }
+        var batch = Batch()
+        collect(group, family: ipFamily, into: &batch)
+        encodeAnnouncements(batch, key: group.key, into: &buffer)
+        if enhanced {
+            buffer.writeBGPMessage(
+                .routeRefresh(RouteRefreshMessage(family: family, subtype: RouteRefreshMessage.endOfRouteRefresh)),
+                context: group.key.encode)
+        }
+        return buffer
+    }
+
+    /// Everything group `id` has advertised, optionally followed by End-of-RIB for each negotiated family: what a
+    /// peer joining the group late has to be sent.
+    public func table(group id: UpdateGroupID, endOfRIB: Bool) -> ByteBuffer {
+        guard let group = groups[id] else { return ByteBuffer() }
+        var batch = Batch()
+        for family in group.key.families.sorted() {
+            if let ipFamily = family.ipFamily { collect(group, family: ipFamily, into: &batch) }
+        }
+        var buffer = ByteBuffer()
+        encodeAnnouncements(batch, key: group.key, into: &buffer)
+        if endOfRIB { writeEndOfRIB(families: group.key.families.sorted(), into: &buffer, key: group.key) }
+        return buffer
+    }
+
+    /// Drops outgoing attribute sets no group refers to any more (after large withdrawals).
+    public mutating func collectUnused() {
+        for id in groups.keys {
+            groups[id]!.exports = [:]
+            groups[id]!.lastExport = nil
+        }
+        outgoing.collectUnused()
+    }
+
+    // MARK: Internals
+
+    /// Outgoing NLRI of one batch: announcements by attribute set, withdrawals by family.
+    struct Batch {
+        var sets: [AttributeSet] = []
+        var nlri: [[NLRI]] = []
+        var index: [AttributeSet: Int] = [:]
+        var last: (set: AttributeSet, index: Int)?
+        var withdrawals: [AddressFamily: [NLRI]] = [:]
+
+        var isEmpty: Bool { sets.isEmpty && withdrawals.isEmpty }
+
+        mutating func announce(_ entry: NLRI, with set: AttributeSet) {
+            if let last, last.set === set {
+                nlri[last.index].append(entry)
+                return
+            }
+            let i: Int
+            if let existing = index[set] {
+                i = existing
+            } else {
+                i = sets.count
+                sets.append(set)
+                nlri.append([])
+                index[set] = i
+            }
+            nlri[i].append(entry)
+            last = (set, i)
+        }
+
+        mutating func withdraw(_ entry: NLRI, family: AddressFamily) {
+            withdrawals[family, default: []].append(entry)
+        }
+    }
+
+    /// Runs `body` on group `id` taken out of the table, so its Adj-RIB-Out is mutated in place (no copy).
+    private mutating func withGroup(_ id: UpdateGroupID, _ body: (inout Self, inout Group) -> Void) {
+        guard var group = groups.removeValue(forKey: id) else { preconditionFailure("unknown update group \(id)") }
+        body(&self, &group)
+        groups[id] = group
+    }
+
+    private mutating func apply(_ changes: [RouteChange], to group: inout Group, batch: inout Batch) {
+        let key = group.key
+        let v4 = key.families.contains(.ipv4Unicast)
+        let v6 = key.families.contains(.ipv6Unicast)
+        let addPathV4 = key.sendsPathIDs(.ipv4Unicast)
+        let addPathV6 = key.sendsPathIDs(.ipv6Unicast)
+        for change in changes {
+            let prefix = change.prefix
+            let isV4 = prefix.family == .ipv4
+            guard isV4 ? v4 : v6 else { continue }
+            let family: AddressFamily = isV4 ? .ipv4Unicast : .ipv6Unicast
+            let addPath = isV4 ? addPathV4 : addPathV6
+            let delta: AdjRIBOutDelta
+            if addPath {
+                var paths: [AdvertisedPath] = []
+                for path in change.ecmp {
+                    guard let set = export(path, group: &group) else { continue }
+                    paths.append(AdvertisedPath(pathID: localPathID(for: path), attributes: set))
+                }
+                delta = group.ribOut.replace(prefix, with: paths)
+            } else {
+                let set = change.best.flatMap { export($0, group: &group) }
+                delta = group.ribOut.replace(prefix, with: set.map { AdvertisedPath(attributes: $0) })
+            }
+            for id in delta.withdraw { batch.withdraw(NLRI(prefix, pathID: addPath ? id : nil), family: family) }
+            for path in delta.announce {
+                batch.announce(NLRI(prefix, pathID: addPath ? path.pathID : nil), with: path.attributes)
+            }
+        }
+    }
+
+    /// The interned outgoing attribute set of `path` in `group`, or `nil` when the export rules withhold it.
+    private mutating func export(_ path: Path, group: inout Group) -> AttributeSet? {
+        let key = ExportKey(path)
+        if let last = group.lastExport, last.key == key { return last.result }
+        let result: AttributeSet?
+        if let cached = group.exports[key] {
+            result = cached
+        } else {
+            result = rules.export(path, to: group.key.target).map { outgoing.intern($0) }
+            group.exports[key] = .some(result)
+        }
+        group.lastExport = (key, result)
+        return result
+    }
+
+    private mutating func localPathID(for path: Path) -> UInt32 {
+        let key = PathIDKey(source: path.source.name, pathID: path.pathID)
+        if let id = pathIDs[key] { return id }
+        let id = nextPathID
+        nextPathID += 1
+        pathIDs[key] = id
+        return id
+    }
+
+    private func collect(_ group: Group, family: IPAddress.Family, into batch: inout Batch) {
+        let addPath = group.key.sendsPathIDs(family == .ipv4 ? .ipv4Unicast : .ipv6Unicast)
+        group.ribOut.forEach(family: family) { prefix, path in
+            batch.announce(NLRI(prefix, pathID: addPath ? path.pathID : nil), with: path.attributes)
+        }
+    }
+
+    private func encode(_ batch: Batch, key: UpdateGroupKey) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        for family in batch.withdrawals.keys.sorted() {
+            UpdatePacker.writeWithdrawals(batch.withdrawals[family]!.sorted(), family: family, into: &buffer, context: key.encode)
+        }
+        encodeAnnouncements(batch, key: key, into: &buffer)
+        return buffer
+    }
+
+    private func encodeAnnouncements(_ batch: Batch, key: UpdateGroupKey, into buffer: inout ByteBuffer) {
+        let sorted = batch.nlri.map { $0.sorted() }
+        let order = sorted.indices.sorted { sorted[$0][0] < sorted[$1][0] }
+        for i in order {
+            let attributes = batch.sets[i].attributes
+            if let reach = attributes.mpReach {
+                UpdatePacker.writeAnnouncements(
+                    sorted[i][...], family: reach.family, nextHops: reach.nextHops, attributes: attributes,
+                    into: &buffer, context: key.encode)
+            } else {
+                UpdatePacker.writeAnnouncements(
+                    sorted[i][...], family: .ipv4Unicast, attributes: attributes, into: &buffer, context: key.encode)
+            }
+        }
+    }
+
+    private func writeEndOfRIB(families: [AddressFamily], into buffer: inout ByteBuffer, key: UpdateGroupKey) {
+        for family in families { buffer.writeBGPMessage(.update(.endOfRIB(family)), context: key.encode) }
+    }
+}
+
+/// What `ExportRules.decide` depends on besides the target: the input attributes (by identity), the source, the
+/// next hops and the prefix family.
+struct ExportKey: Hashable, Sendable {
+    let input: AttributeSet
+    let source: PathSource
+    let nextHop: IPAddress
+    let linkLocalNextHop: IPAddress?
+    let family: IPAddress.Family
+
+    init(_ path: Path) {
+        input = path.attributes
+        source = path.source
+        nextHop = path.nextHop
+        linkLocalNextHop = path.linkLocalNextHop
+        family = path.prefix.family
+    }
+
+    static func == (a: Self, b: Self) -> Bool {
+        a.input === b.input && a.nextHop == b.nextHop && a.family == b.family && a.linkLocalNextHop == b.linkLocalNextHop
+            && a.source == b.source
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(ObjectIdentifier(input))
+        hasher.combine(nextHop)
+        hasher.combine(source.peerAddress)
+    }
+}
+
+/// A path as its source identifies it; mapped to the Path Identifier we send it with.
+struct PathIDKey: Hashable, Sendable {
+    var source: String
+    var pathID: UInt32
+}

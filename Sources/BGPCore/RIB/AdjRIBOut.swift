@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Adj-RIB-Out of one update group (RFC 4271 §3.2: "the routes for advertisement to specific peers"): what the
+// group's peers have been sent, per prefix and ADD-PATH Path Identifier (RFC 7911), as the outgoing `AttributeSet`.
+// It is what makes updates incremental: a re-announcement with the same outgoing attributes sends nothing, and a
+// withdrawal goes out only for what was advertised. It is also the source of a route refresh (RFC 2918 §4: the
+// speaker "re-advertises to the peer the Adj-RIB-Out") and of the table a late joiner of the group is sent.
+//
+// Layout: one dictionary entry per prefix with the first path inline, so a table without ADD-PATH makes no
+// per-prefix heap allocation (as in `LocRIB`).
+
+import BGPWire
+
+/// One advertised path: the Path Identifier we sent it with (0 without ADD-PATH) and its outgoing attributes.
+public struct AdvertisedPath: Hashable, Sendable, CustomStringConvertible {
+    public var pathID: UInt32
+    public var attributes: AttributeSet
+
+    public init(pathID: UInt32 = 0, attributes: AttributeSet) {
+        self.pathID = pathID
+        self.attributes = attributes
+    }
+
+    public static func == (a: Self, b: Self) -> Bool { a.pathID == b.pathID && a.attributes === b.attributes }
+
+    public var description: String { pathID == 0 ? "\(attributes)" : "path-id \(pathID) \(attributes)" }
+}
+
+/// What has to go on the wire to move one prefix from what was advertised to what should be.
+public struct AdjRIBOutDelta: Hashable, Sendable {
+    /// Paths to (re-)announce: new, or with different attributes than advertised.
+    public var announce: [AdvertisedPath] = []
+    /// Path Identifiers to withdraw: advertised and no longer wanted.
+    public var withdraw: [UInt32] = []
+
+    public init(announce: [AdvertisedPath] = [], withdraw: [UInt32] = []) {
+        self.announce = announce
+        self.withdraw = withdraw
+    }
+
+    public var isEmpty: Bool { announce.isEmpty && withdraw.isEmpty }
+}
+
+/// The Adj-RIB-Out of one update group. A value type owned by the `UpdateGenerator`.
+public struct AdjRIBOut: Sendable {
+    struct Entry: Sendable {
+        var head: AdvertisedPath
+        var tail: [AdvertisedPath]
+
+        var all: [AdvertisedPath] { [head] + tail }
+    }
+
+    private var entries: [IPPrefix: Entry] = [:]
+    private var counts = (ipv4: 0, ipv6: 0)
+
+    public init() {}
+
+    // MARK: Updates
+
+    /// Records that `prefix` is now advertised with exactly `paths` (none = withdrawn) and returns what must be sent.
+    /// Path Identifiers in `paths` must be distinct.
+    public mutating func replace(_ prefix: IPPrefix, with paths: [AdvertisedPath]) -> AdjRIBOutDelta {
+        if paths.count <= 1 { return replace(prefix, with: paths.first) }
+        let before = entries[prefix]?.all ?? []
+        var delta = AdjRIBOutDelta()
+        for path in paths where !before.contains(path) { delta.announce.append(path) }
+        for old in before where !paths.contains(where: { $0.pathID == old.pathID }) { delta.withdraw.append(old.pathID) }
+        if before.isEmpty { count(prefix, 1) }
+        entries[prefix] = Entry(head: paths[0], tail: Array(paths.dropFirst()))
+        return delta
+    }
+
+    /// `replace` for at most one path (no ADD-PATH, or a single selected path): no allocation when nothing changes.
+    public mutating func replace(_ prefix: IPPrefix, with path: AdvertisedPath?) -> AdjRIBOutDelta {
+        guard let path else {
+            guard let old = entries.removeValue(forKey: prefix) else { return AdjRIBOutDelta() }
+            count(prefix, -1)
+            return AdjRIBOutDelta(withdraw: old.all.map(\.pathID))
+        }
+        guard let index = entries.index(forKey: prefix) else {
+            entries[prefix] = Entry(head: path, tail: [])
+            count(prefix, 1)
+            return AdjRIBOutDelta(announce: [path])
+        }
+        let old = entries.values[index]
+        if old.tail.isEmpty && old.head == path { return AdjRIBOutDelta() }
+        entries.values[index] = Entry(head: path, tail: [])
+        let withdrawn = old.all.map(\.pathID).filter { $0 != path.pathID }
+        let announce = old.all.contains(path) ? [] : [path]
+        return AdjRIBOutDelta(announce: announce, withdraw: withdrawn)
+    }
+
+    /// Forgets everything (the group's last peer left).
+    public mutating func removeAll() {
+        entries = [:]
+        counts = (0, 0)
+    }
+
+    // MARK: Look-ups
+
+    /// The paths advertised for `prefix`, in the order they were given.
+    public func paths(for prefix: IPPrefix) -> [AdvertisedPath] { entries[prefix]?.all ?? [] }
+
+    /// Every advertised prefix of one IP family with its paths, sorted by prefix (`show route --advertised`, route
+    /// refresh).
+    public func routes(family: IPAddress.Family) -> [(prefix: IPPrefix, paths: [AdvertisedPath])] {
+        entries.filter { $0.key.family == family }.sorted { $0.key < $1.key }.map { ($0.key, $0.value.all) }
+    }
+
+    /// Calls `body` for every advertised path of one IP family, unordered (no copies of the table).
+    public func forEach(family: IPAddress.Family, _ body: (IPPrefix, AdvertisedPath) -> Void) {
+        for (prefix, entry) in entries where prefix.family == family {
+            body(prefix, entry.head)
+            for path in entry.tail { body(prefix, path) }
+        }
+    }
+
+    /// Number of advertised prefixes of one family.
+    public func prefixCount(for family: IPAddress.Family) -> Int { family == .ipv4 ? counts.ipv4 : counts.ipv6 }
+
+    /// Number of advertised prefixes.
+    public var prefixCount: Int { entries.count }
+
+    private mutating func count(_ prefix: IPPrefix, _ delta: Int) {
+        if prefix.family == .ipv4 { counts.ipv4 += delta } else { counts.ipv6 += delta }
+    }
+}
