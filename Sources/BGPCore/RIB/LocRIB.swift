@@ -31,10 +31,18 @@ public struct LocRIB: Sendable {
     /// The candidates of one prefix. Invariant: `head` is the best path, `tail[0 ..< ecmpCount - 1]` the rest of
     /// the ECMP set in order, then the other candidates.
     struct Entry: Sendable {
+        // The two one-byte fields follow `head` so they sit in its tail padding: 40 bytes instead of 48.
         var head: StoredPath
-        var tail: [StoredPath]
         var ecmpCount: UInt8
         var decidedBy: BestPathStep
+        var tail: [StoredPath]
+
+        init(head: StoredPath, tail: [StoredPath], ecmpCount: UInt8, decidedBy: BestPathStep) {
+            self.head = head
+            self.ecmpCount = ecmpCount
+            self.decidedBy = decidedBy
+            self.tail = tail
+        }
 
         var count: Int { 1 + tail.count }
 
@@ -75,19 +83,22 @@ public struct LocRIB: Sendable {
     /// "a new route ... replaces the previously advertised route"), and re-runs the decision for its prefix.
     public mutating func update(_ path: Path) -> RouteChange? {
         let stored = store(path)
-        guard let index = entries.index(forKey: path.prefix) else {
-            entries[path.prefix] = Entry(head: stored, tail: [], ecmpCount: 1, decidedBy: .onlyPath)
+        // One hash look-up for the common cases (a new prefix, a re-advertisement by the only candidate): the
+        // dictionary's modify accessor hands the slot over in place.
+        switch Self.place(stored, in: &entries[path.prefix]) {
+        case .inserted:
             count(path.prefix, prefixes: 1, paths: 1)
             return RouteChange(prefix: path.prefix, best: path, ecmp: [path], previousBest: nil, decidedBy: .onlyPath)
-        }
-        var entry = entries.values[index]
-        // Fast path: the only candidate is replaced by itself (a re-advertisement).
-        if entry.tail.isEmpty && entry.head.source == stored.source && entry.head.pathID == stored.pathID {
-            if entry.head == stored { return nil }
-            let previous = materialize(entry.head, prefix: path.prefix)
-            entries.values[index].head = stored
+        case .unchanged:
+            return nil
+        case .replaced(let previous):
+            let previous = materialize(previous, prefix: path.prefix)
             return RouteChange(prefix: path.prefix, best: path, ecmp: [path], previousBest: previous, decidedBy: .onlyPath)
+        case .needsDecision:
+            break
         }
+        let index = entries.index(forKey: path.prefix)!
+        var entry = entries.values[index]
         let before = entry
         var candidates = entry.all
         if let replaced = candidates.firstIndex(where: { $0.source == stored.source && $0.pathID == stored.pathID }) {
@@ -99,6 +110,48 @@ public struct LocRIB: Sendable {
         entry = select(candidates, prefix: path.prefix)
         entries.values[index] = entry
         return change(path.prefix, from: before, to: entry)
+    }
+
+    /// Applies what one UPDATE did to a peer's Adj-RIB-In (`AdjRIBIn.apply`), in order: the same as `update(_:)` for
+    /// every announcement and `withdraw(prefix:source:pathID:)` for every withdrawal, with `source` the peer's name
+    /// (End-of-RIB changes nothing here). Returns the route changes in order.
+    public mutating func update(contentsOf changes: [AdjRIBInChange], source: String? = nil) -> [RouteChange] {
+        var result: [RouteChange] = []
+        for change in changes {
+            switch change {
+            case .announced(let path):
+                if let routeChange = update(path) { result.append(routeChange) }
+            case .withdrawn(let prefix, let pathID):
+                guard let source else { preconditionFailure("withdrawals need the source name") }
+                if let routeChange = withdraw(prefix: prefix, source: source, pathID: pathID) { result.append(routeChange) }
+            case .endOfRIB:
+                break
+            }
+        }
+        return result
+    }
+
+    /// What `place` did with a path.
+    private enum Placement {
+        case inserted
+        case unchanged
+        case replaced(previous: StoredPath)
+        case needsDecision
+    }
+
+    /// Handles the cases of `update` that need no decision process, in the prefix's dictionary slot.
+    private static func place(_ stored: StoredPath, in slot: inout Entry?) -> Placement {
+        guard let entry = slot else {
+            slot = Entry(head: stored, tail: [], ecmpCount: 1, decidedBy: .onlyPath)
+            return .inserted
+        }
+        // Fast path: the only candidate is replaced by itself (a re-advertisement).
+        guard entry.tail.isEmpty && entry.head.source == stored.source && entry.head.pathID == stored.pathID else {
+            return .needsDecision
+        }
+        if entry.head == stored { return .unchanged }
+        slot!.head = stored
+        return .replaced(previous: entry.head)
     }
 
     /// Removes the path `source` advertised with `pathID` (RFC 4271 §3.1 withdrawal; RFC 7911 path ID). Unknown paths
@@ -248,22 +301,24 @@ public struct LocRIB: Sendable {
     }
 
     /// Applies `transform` to every path from `source` (`nil` deletes it) and reports the changes in prefix order.
+    /// One pass over the table, changing entries in place; only the changes are sorted.
     private mutating func rewrite(from source: String, _ transform: (StoredPath) -> StoredPath?) -> [RouteChange] {
-        let ids = Set(sources.indices.filter { sources[$0].name == source }.map(UInt32.init))
+        let ids = sources.indices.filter { sources[$0].name == source }.map(UInt32.init)
         guard !ids.isEmpty else { return [] }
-        var touched: [IPPrefix] = []
-        for (prefix, entry) in entries where ids.contains(entry.head.source) || entry.tail.contains(where: {
-            ids.contains($0.source)
-        }) {
-            touched.append(prefix)
-        }
-        var changes: [RouteChange] = []
-        for prefix in touched.sorted() {
-            let index = entries.index(forKey: prefix)!
+        var found: [RouteChange] = []
+        var emptied: [IPPrefix] = []
+        var index = entries.startIndex
+        while index != entries.endIndex {
+            defer { index = entries.index(after: index) }
+            guard ids.contains(entries.values[index].head.source)
+                || entries.values[index].tail.contains(where: { ids.contains($0.source) })
+            else { continue }
             let before = entries.values[index]
             var candidates: [StoredPath] = []
+            candidates.reserveCapacity(before.count)
             var modified = false
-            for path in before.all {
+            for position in 0..<before.count {
+                let path = before[position]
                 guard ids.contains(path.source) else {
                     candidates.append(path)
                     continue
@@ -273,11 +328,42 @@ public struct LocRIB: Sendable {
                 if let new { candidates.append(new) }
             }
             guard modified else { continue }
-            if let change = replaceCandidates(at: index, prefix: prefix, before: before, with: candidates) {
-                changes.append(change)
+            let prefix = entries.keys[index]
+            count(prefix, prefixes: candidates.isEmpty ? -1 : 0, paths: candidates.count - before.count)
+            if candidates.isEmpty {
+                // Removed after the pass: removal would invalidate the indices being walked.
+                emptied.append(prefix)
+                found.append(change(prefix, from: before, to: nil)!)
+                continue
             }
+            let after = select(candidates, prefix: prefix)
+            entries.values[index] = after
+            if let change = change(prefix, from: before, to: after) { found.append(change) }
         }
-        return changes
+        if emptied.count == entries.count {
+            entries = [:]
+        } else {
+            for prefix in emptied { entries.removeValue(forKey: prefix) }
+        }
+        // Prefix order (IPPrefix's <: family, address, length) on compact keys, then the changes in that order.
+        var order = found.indices.map { i in
+            let address = found[i].prefix.address
+            return SortKey(family: address.family.rawValue, length: found[i].prefix.length, high: address.high, low: address.low, index: UInt32(i))
+        }
+        order.sort()
+        return order.map { found[Int($0.index)] }
+    }
+
+    private struct SortKey: Comparable {
+        var family: UInt8
+        var length: UInt8
+        var high: UInt64
+        var low: UInt64
+        var index: UInt32
+
+        static func < (a: Self, b: Self) -> Bool {
+            (a.family, a.high, a.low, a.length) < (b.family, b.high, b.low, b.length)
+        }
     }
 
     private mutating func count(_ prefix: IPPrefix, prefixes: Int, paths: Int) {
