@@ -121,6 +121,7 @@ public struct UpdateGenerator: Sendable {
         var batch = Batch()
         withGroup(id) { generator, group in
             let stale = group.ribOut.prefixCount > 0
+            if !stale { group.ribOut.reserveCapacity(routes.count) }
             generator.apply(routes, to: &group, batch: &batch)
             if stale {
                 let present = Set(routes.map(\.prefix))

@@ -89,6 +89,9 @@ public struct AdjRIBOut: Sendable {
         return AdjRIBOutDelta(announce: announce, withdraw: withdrawn)
     }
 
+    /// Makes room for `count` prefixes (before an initial table), so the table does not rehash while it grows.
+    public mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
+
     /// Forgets everything (the group's last peer left).
     public mutating func removeAll() {
         entries = [:]
