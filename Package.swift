@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "BGPWire", targets: ["BGPWire"]),
+        .library(name: "BGPCore", targets: ["BGPCore"]),
         .executable(name: "swiftletd", targets: ["swiftletd"]),
         .executable(name: "swiftletctl", targets: ["swiftletctl"]),
         .executable(name: "bgp-fakepeer", targets: ["BGPFakePeer"]),

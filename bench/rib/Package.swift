@@ -1,36 +1,29 @@
 // swift-tools-version:6.1
 // SPDX-License-Identifier: Apache-2.0
 // RIB benchmark (Adj-RIB-In + Loc-RIB on a full table), kept out of the main package so CI does not build it. Run
-// with `bench/rib/run`. BGPCore is not a product of the main package, and SwiftPM rejects a target named like one of
-// a dependency's (even an unused one), so instead of `.package(path: "../..")` this package compiles the main
-// package's BGPWire, BGPPolicy and BGPCore sources itself, through symlinks in Sources/ to ../../Sources.
+// with `bench/rib/run`.
 import PackageDescription
+
+// A path dependency's identity is its directory name, which depends on where the repository was cloned.
+let swiftlet = String(Context.packageDirectory.split(separator: "/").dropLast(2).last ?? "main")
 
 let package = Package(
     name: "RIBBench",
     dependencies: [
+        .package(path: "../.."),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
-        .target(name: "BGPWire", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
-        .target(name: "BGPPolicy", dependencies: ["BGPWire"]),
-        .target(
-            name: "BGPCore",
-            dependencies: [
-                "BGPPolicy", "BGPWire",
-                .product(name: "NIOCore", package: "swift-nio"),
-            ]
-        ),
         .executableTarget(
             name: "RIBBench",
             dependencies: [
-                "BGPCore",
-                "BGPWire",
+                .product(name: "BGPCore", package: swiftlet),
+                .product(name: "BGPWire", package: swiftlet),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]
-        ),
+        )
     ],
     swiftLanguageModes: [.v6]
 )
