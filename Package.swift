@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "BGPTestSupport",
             dependencies: [
-                "BGPWire",
+                "BGPWire", "BGPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],

@@ -243,7 +243,7 @@ struct BestPathTests {
                     nextHop: "192.0.2.\(100 + index % 4)", igp: igp == 4 ? nil : UInt32(igp), stale: extra == 9)
             }
             let reference = BestPath.selectBest(paths, options: options)!
-            var rng = SplitMix(state: seed)
+            var rng = SplitMix64(seed: seed)
             for _ in 0..<4 {
                 let shuffled = BestPath.selectBest(paths.shuffled(using: &rng), options: options)!
                 #expect(shuffled.best == reference.best)

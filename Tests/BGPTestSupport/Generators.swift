@@ -19,6 +19,7 @@
 // properties compare against `wireNormalized`, which applies the same split. Capping at 255 would leave the split
 // untested.
 
+import BGPCore
 import BGPWire
 import NIOCore
 import PropertyBased
@@ -425,19 +426,6 @@ extension PathAttributes {
         }
         // The encoder writes unknown attributes in `order`, and the decoder appends them in arrival order.
         unknown.sort { order.firstIndex(of: $0.code)! < order.firstIndex(of: $1.code)! }
-    }
-}
-
-/// A small seeded generator for derived choices (shuffles) inside a `map`.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

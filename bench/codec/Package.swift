@@ -18,6 +18,7 @@ let package = Package(
             name: "CodecBench",
             dependencies: [
                 .product(name: "BGPWire", package: swiftlet),
+                .product(name: "BGPCore", package: swiftlet),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]

@@ -56,7 +56,7 @@ public struct PeerStateMachine: Sendable {
         self.configuration = configuration
         self.nextConnection = firstConnectionID
         // Deterministic per peer, so tests are repeatable; different peers jitter differently.
-        self.random = SplitMix64(state: seed ?? (configuration.peerAddress.low &+ configuration.peerAddress.high))
+        self.random = SplitMix64(seed: seed ?? (configuration.peerAddress.low &+ configuration.peerAddress.high))
     }
 
     // MARK: State for display
@@ -413,16 +413,4 @@ public struct PeerStateMachine: Sendable {
     }
 
     private mutating func markChanged(_ now: Duration) { since = now }
-}
-
-/// SplitMix64: a tiny deterministic generator for timer jitter (not for anything secret).
-struct SplitMix64: Sendable {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

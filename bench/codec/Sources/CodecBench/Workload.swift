@@ -2,20 +2,9 @@
 // A full-table-like workload: distinct prefixes with a realistic length mix, spread over attribute sets with
 // varied AS paths and communities, packed into UPDATEs exactly as UpdatePacker (and real routers) pack them.
 
+import BGPCore
 import BGPWire
 import NIOCore
-
-/// Deterministic pseudo-random numbers (SplitMix64), so every run measures the same bytes.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 struct Workload {
     var family: AddressFamily
@@ -28,7 +17,7 @@ struct Workload {
     static let context = EncodeContext(fourOctetAS: true)
 
     static func make(family: AddressFamily, prefixes: Int, sets setCount: Int, seed: UInt64) -> Workload {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         var all: [NLRI] = []
         all.reserveCapacity(prefixes)
         var seen = Set<IPPrefix>()

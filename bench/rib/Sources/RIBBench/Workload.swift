@@ -3,27 +3,16 @@
 // table's length mix, spread over attribute sets with varied AS paths and communities, packed into UPDATEs by
 // UpdatePacker and decoded back, exactly as a session would hand them to the Adj-RIB-In.
 
+import BGPCore
 import BGPWire
 import NIOCore
-
-/// Deterministic pseudo-random numbers (SplitMix64), so every run measures the same table.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 enum Workload {
     static let context = EncodeContext(fourOctetAS: true)
 
     /// `count` distinct IPv4 prefixes (60% /24, 10% /23, 10% /22, the rest /16-/21).
     static func prefixes(_ count: Int, seed: UInt64) -> [NLRI] {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         var all: [NLRI] = []
         all.reserveCapacity(count)
         var seen = Set<IPPrefix>(minimumCapacity: count)
@@ -41,7 +30,7 @@ enum Workload {
     static func updates(prefixes: [NLRI], sets setCount: Int, firstAS: UInt32, nextHop: UInt32, seed: UInt64)
         -> [UpdateMessage]
     {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         var shuffled = prefixes
         shuffled.shuffle(using: &rng)
         var stream = ByteBuffer()
