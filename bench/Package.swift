@@ -1,0 +1,29 @@
+// swift-tools-version:6.1
+// SPDX-License-Identifier: Apache-2.0
+// Benchmarks, kept out of the main package so CI does not build them: CodecBench (`bench/codec/run`) and RIBBench
+// (`bench/rib/run`). Release builds; allocations counted with ordo-one/malloc-interposer.
+import PackageDescription
+
+// A path dependency's identity is its directory name, which depends on where the repository was cloned.
+let swiftlet = String(Context.packageDirectory.split(separator: "/").dropLast(1).last ?? "main")
+
+let benchmarkDependencies: [Target.Dependency] = [
+    .product(name: "BGPWire", package: swiftlet),
+    .product(name: "BGPCore", package: swiftlet),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+]
+
+let package = Package(
+    name: "SwiftletBenchmarks",
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
+    ],
+    targets: [
+        .executableTarget(name: "CodecBench", dependencies: benchmarkDependencies),
+        .executableTarget(name: "RIBBench", dependencies: benchmarkDependencies),
+    ],
+    swiftLanguageModes: [.v6]
+)
