@@ -22,8 +22,12 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
-        .executableTarget(name: "CodecBench", dependencies: benchmarkDependencies),
-        .executableTarget(name: "RIBBench", dependencies: benchmarkDependencies),
+        .target(
+            name: "BenchWorkload",
+            dependencies: [.product(name: "BGPWire", package: swiftlet), .product(name: "BGPCore", package: swiftlet)]
+        ),
+        .executableTarget(name: "CodecBench", dependencies: benchmarkDependencies + ["BenchWorkload"]),
+        .executableTarget(name: "RIBBench", dependencies: benchmarkDependencies + ["BenchWorkload"]),
     ],
     swiftLanguageModes: [.v6]
 )
