@@ -52,17 +52,7 @@ def parse_update(msg, addpath_fams=()):
     res = {"attrs": [], "flags": {}, "announce": [], "withdraw": [], "mp_nh_len": None}
     res["withdraw"] += _prefixes(b[2:2 + wlen], 1, "ipv4" in addpath_fams)
     res["announce"] += _prefixes(b[4 + wlen + alen:], 1, "ipv4" in addpath_fams)
-    i = 0
-    while i < len(attrs):
-        flags, code = attrs[i], attrs[i + 1]
-        if flags & 0x10:
-            ln = int.from_bytes(attrs[i + 2:i + 4], "big")
-            v = attrs[i + 4:i + 4 + ln]
-            i += 4 + ln
-        else:
-            ln = attrs[i + 2]
-            v = attrs[i + 3:i + 3 + ln]
-            i += 3 + ln
+    for flags, code, v in extract.iter_attributes(attrs):
         res["attrs"].append(code)
         res["flags"][code] = flags
         if code in (14, 15):
@@ -273,25 +263,6 @@ VECTORS = [
 ]
 
 
-def fix_eor_summary(text, msgs, ctx):
-    """extract.summarize() misses an End-of-RIB whose MP_UNREACH_NLRI carries
-    the extended-length flag (ExaBGP sends it that way) and calls it
-    'withdraw ipv6 0'; rewrite the '# messages:' line for those."""
-    names = []
-    for m in msgs:
-        if is_eor(m) and len(m) > 23:
-            a = m[23:]
-            h = 4 if a[0] & 0x10 else 3
-            names.append("UPDATE(EoR %s)" % extract.af_name(int.from_bytes(a[h:h + 2], "big"), a[h + 2]))
-        else:
-            names.append(extract.summarize(m, ctx or ""))
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if line.startswith("# messages: "):
-            lines[i] = "# messages: " + ", ".join(names)
-    return "\n".join(lines)
-
-
 def pick(direction, preds):
     msgs = direction["msgs"]
     ctx = direction["context"] or ""
@@ -332,7 +303,6 @@ def main():
             ok = False
             continue
         text = extract.render(got, source, session, d["context"])
-        text = fix_eor_summary(text, got, d["context"])
         print("%-42s stream %-3d %d msg  context %r" % (fname, d["stream"], len(got), d["context"]))
         if not check:
             with open(os.path.join(outdir, fname), "w") as f:

@@ -195,22 +195,26 @@ def count_prefixes(buf, addpath, mp_nlri=False, afi=1, safi=1):
     return n
 
 
+def iter_attributes(attrs):
+    """Yield (flags, code, value) for each path attribute in an UPDATE's attribute field (RFC 4271 4.3)."""
+    i = 0
+    while i < len(attrs):
+        flags, code = attrs[i], attrs[i + 1]
+        if flags & 0x10:
+            ln, h = int.from_bytes(attrs[i + 2:i + 4], "big"), 4
+        else:
+            ln, h = attrs[i + 2], 3
+        yield flags, code, attrs[i + h:i + h + ln]
+        i += h + ln
+
+
 def update_attr_codes(msg):
     """List of path attribute type codes in an UPDATE, in wire order."""
     b = msg[19:]
     wlen = int.from_bytes(b[0:2], "big")
     alen = int.from_bytes(b[2 + wlen:4 + wlen], "big")
     attrs = b[4 + wlen:4 + wlen + alen]
-    codes = []
-    i = 0
-    while i < len(attrs):
-        flags, code = attrs[i], attrs[i + 1]
-        if flags & 0x10:
-            i += 4 + int.from_bytes(attrs[i + 2:i + 4], "big")
-        else:
-            i += 3 + attrs[i + 2]
-        codes.append(code)
-    return codes
+    return [code for _, code, _ in iter_attributes(attrs)]
 
 
 def decode_prefixes(buf, afi, addpath):
@@ -239,15 +243,7 @@ def update_prefixes(msg, addpath_fams):
     attrs = b[4 + wlen:4 + wlen + alen]
     res = decode_prefixes(b[2:2 + wlen], 1, "ipv4" in addpath_fams)
     res += decode_prefixes(b[4 + wlen + alen:], 1, "ipv4" in addpath_fams)
-    i = 0
-    while i < len(attrs):
-        flags, code = attrs[i], attrs[i + 1]
-        if flags & 0x10:
-            ln, h = int.from_bytes(attrs[i + 2:i + 4], "big"), 4
-        else:
-            ln, h = attrs[i + 2], 3
-        v = attrs[i + h:i + h + ln]
-        i += h + ln
+    for _, code, v in iter_attributes(attrs):
         if code in (14, 15):
             afi, safi = int.from_bytes(v[0:2], "big"), v[2]
             if safi != 1 or afi not in (1, 2):
@@ -286,18 +282,9 @@ def summarize_update(msg, addpath_fams):
         return "EoR ipv4"
     if withdrawn:
         parts.append("withdraw ipv4 %d" % count_prefixes(withdrawn, "ipv4" in addpath_fams))
-    i = 0
     extra = []
-    while i < len(attrs):
-        flags, code = attrs[i], attrs[i + 1]
-        if flags & 0x10:
-            ln = int.from_bytes(attrs[i + 2:i + 4], "big")
-            v = attrs[i + 4:i + 4 + ln]
-            i += 4 + ln
-        else:
-            ln = attrs[i + 2]
-            v = attrs[i + 3:i + 3 + ln]
-            i += 3 + ln
+    attributes = list(iter_attributes(attrs))
+    for _, code, v in attributes:
         if code == 14:
             afi, safi = int.from_bytes(v[0:2], "big"), v[2]
             nhl = v[3]
@@ -308,7 +295,9 @@ def summarize_update(msg, addpath_fams):
         elif code == 15:
             afi, safi = int.from_bytes(v[0:2], "big"), v[2]
             fam = af_name(afi, safi)
-            if len(v) == 3 and len(attrs) == i and not nlri and not withdrawn and i == 3 + 3:
+            # RFC 4724 2: End-of-RIB is an UPDATE holding only an empty MP_UNREACH_NLRI, whichever length form
+            # its attribute header uses (ExaBGP sends the extended one).
+            if len(v) == 3 and len(attributes) == 1 and not nlri and not withdrawn:
                 return "EoR " + fam
             parts.append("withdraw %s %d" % (fam, count_prefixes(v[3:], fam in addpath_fams)))
         elif code in (17, 18):
