@@ -20,6 +20,8 @@ public protocol BGPConnectionDelegate: Sendable {
 public struct BGPConnectionHandle: Sendable {
     public let id: ConnectionID
     public let remote: IPAddress
+    /// Our end of the connection (our next hop on the session).
+    public let local: IPAddress?
     let outbound: AsyncStream<ByteBuffer>.Continuation
 
     /// Queues bytes; never blocks. The speaker bounds what is queued (`BGPSpeaker.maximumQueuedBytes`) and the

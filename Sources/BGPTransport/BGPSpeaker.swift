@@ -29,6 +29,10 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         var timer: PeerTimer
     }
 
+    /// RIBs, decision process and update groups (RFC 4271 §9); fed by `perform` and answering `routing(_:)`.
+    private var engine: RouteEngine
+    /// Receives every Loc-RIB change (the kernel adapter).
+    private var routeObserver: (@Sendable ([RouteChange]) -> Void)?
     private let group: any EventLoopGroup
     private let logger: Logger
     private let clock = ContinuousClock()
@@ -58,7 +62,8 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     /// Each peer (re)created gets its own range of 2^32 outgoing connection numbers.
     private var nextPeerRange: UInt64 = 1
 
-    public init(group: any EventLoopGroup, logger: Logger) {
+    public init(group: any EventLoopGroup, logger: Logger, routing: RouteEngine.Configuration) {
+        self.engine = RouteEngine(configuration: routing)
         self.group = group
         self.logger = logger
         self.startInstant = clock.now
@@ -180,7 +185,9 @@ public actor BGPSpeaker: BGPConnectionDelegate {
 
     private func register(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, id: ConnectionID, peer name: String) {
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
-        let handle = BGPConnectionHandle(id: id, remote: peers[name]!.definition.address, outbound: continuation)
+        let handle = BGPConnectionHandle(
+            id: id, remote: peers[name]!.definition.address, local: channel.channel.localAddress?.bgpAddress,
+            outbound: continuation)
         connections[id] = (name, handle)
         let configuration = peers[name]!.definition.session
         Task { await BGPConnection.run(channel: channel, id: id, configuration: configuration, outbound: stream, delegate: self) }
@@ -382,6 +389,13 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             case .cancelTimer(let timer):
                 cancelTimer(TimerKey(peer: name, timer: timer))
             case .established(let id, let negotiated):
+                defer {
+                    let definition = peers[name]!.definition
+                    performRouting(
+                        engine.peerUp(
+                            definition.routing, negotiated: negotiated, peerAddress: definition.address,
+                            localAddress: connections[id]?.handle.local, sessionLocalAS: definition.session.localAS))
+                }
                 logger.info(
                     "session established",
                     metadata: [
@@ -391,12 +405,88 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                     ])
             case .down(let reason):
                 logger.warning("session down", metadata: ["peer": "\(name)", "reason": "\(reason)"])
-            case .updateReceived:
-                break  // The RIB arrives with the routing layer.
+                performRouting(engine.peerDown(name))
+            case .updateReceived(let update, let errors):
+                performRouting(engine.received(update, errors: errors, from: name))
             case .routeRefreshReceived(let refresh):
                 logger.debug("ROUTE-REFRESH received", metadata: ["peer": "\(name)", "family": "\(refresh.family)"])
+                performRouting(engine.routeRefresh(refresh, from: name))
             }
         }
+    }
+
+    /// Performs what the routing engine asked for.
+    private func performRouting(_ outputs: [RouteEngine.Output]) {
+        for output in outputs {
+            switch output {
+            case .send(let names, let bytes):
+                guard bytes.readableBytes > 0 else { continue }
+                let counts = Self.messageCounts(in: bytes)
+                for name in names { sendEncoded(bytes, counts: counts, to: name) }
+            case .reset(let name, let notification):
+                guard peers[name] != nil else { continue }
+                perform(peers[name]!.fsm.stop(notification, now: now), for: name)
+                perform(peers[name]!.fsm.start(now: now), for: name)
+            case .routesChanged(let changes):
+                routeObserver?(changes)
+            case .log(let level, let message, let peer):
+                var metadata: Logger.Metadata = [:]
+                if let peer { metadata["peer"] = "\(peer)" }
+                switch level {
+                case .debug: logger.debug("\(message)", metadata: metadata)
+                case .info: logger.info("\(message)", metadata: metadata)
+                case .warning: logger.warning("\(message)", metadata: metadata)
+                }
+            }
+        }
+    }
+
+    /// Queues already encoded UPDATEs on the peer's Established connection (the same buffer for every member of an
+    /// update group: ByteBuffer storage is shared, not copied).
+    private func sendEncoded(_ bytes: ByteBuffer, counts: [MessageType: Int], to name: String) {
+        guard let (id, _) = peers[name]?.fsm.established, let handle = connections[id]?.handle else { return }
+        let queued = queuedBytes[id, default: 0] + bytes.readableBytes
+        if queued > Self.maximumQueuedBytes {
+            logger.error("send queue limit reached; closing", metadata: ["peer": "\(name)", "queued": "\(queued)"])
+            perform(peers[name]!.fsm.stop(.outOfResources, now: now), for: name)
+            perform(peers[name]!.fsm.start(now: now), for: name)
+            return
+        }
+        queuedBytes[id] = queued
+        handle.write(bytes)
+        for (type, count) in counts { peers[name]?.messagesOut[type, default: 0] += count }
+    }
+
+    /// Message types in a buffer of whole BGP messages (RFC 4271 §4.1 header: length at octet 16, type at 18).
+    static func messageCounts(in bytes: ByteBuffer) -> [MessageType: Int] {
+        var counts: [MessageType: Int] = [:]
+        var offset = bytes.readerIndex
+        while let length = bytes.getInteger(at: offset + 16, as: UInt16.self), let raw = bytes.getInteger(at: offset + 18, as: UInt8.self) {
+            if let type = MessageType(rawValue: raw) { counts[type, default: 0] += 1 }
+            guard length >= 19 else { break }
+            offset += Int(length)
+        }
+        return counts
+    }
+
+    // MARK: Routing
+
+    /// Runs `body` on the routing engine (for `show route` and counts).
+    public func routing<T: Sendable>(_ body: @Sendable (RouteEngine) -> T) -> T { body(engine) }
+
+    /// Replaces the locally originated prefixes.
+    public func setOriginated(_ originations: [RouteEngine.Origination]) {
+        performRouting(engine.setOriginated(originations))
+    }
+
+    /// Replaces the node-wide export policy (pools, service ranges, communities) and re-exports.
+    public func setExportPolicy(_ policy: ExportPolicy) {
+        performRouting(engine.setExportPolicy(policy))
+    }
+
+    /// Sets the receiver of Loc-RIB changes (the kernel adapter).
+    public func observeRoutes(_ observer: @escaping @Sendable ([RouteChange]) -> Void) {
+        routeObserver = observer
     }
 
     /// Whether the peer's Established connection has room for more UPDATEs (backpressure for producers).
@@ -426,6 +516,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             configuredKeepaliveTime: peer.definition.session.keepaliveTime ?? peer.definition.session.holdTime / 3,
             configuredConnectRetry: peer.definition.session.connectRetryTime,
             messagesIn: peer.messagesIn, messagesOut: peer.messagesOut, prefixesReceived: peer.prefixesReceived,
+            routes: engine.counts(for: name),
             lastNotificationSent: peer.lastNotificationSent, lastNotificationReceived: peer.lastNotificationReceived,
             flaps: fsm.flaps, advertisedCapabilities: peer.definition.session.localOpen.capabilities)
     }

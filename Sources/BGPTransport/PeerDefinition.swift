@@ -12,16 +12,19 @@ public struct PeerDefinition: Hashable, Sendable {
     public var port: Int
     public var sourceAddress: IPAddress?
     public var socketOptions: PeerSocketOptions
+    /// Policies, reflection role, next-hop mode and limits for the routing engine.
+    public var routing: RoutingPeer
 
     public init(
         name: String, session: SessionConfiguration, port: Int = 179, sourceAddress: IPAddress? = nil,
-        socketOptions: PeerSocketOptions = PeerSocketOptions()
+        socketOptions: PeerSocketOptions = PeerSocketOptions(), routing: RoutingPeer? = nil
     ) {
         self.name = name
         self.session = session
         self.port = port
         self.sourceAddress = sourceAddress
         self.socketOptions = socketOptions
+        self.routing = routing ?? RoutingPeer(name: name)
     }
 
     public var address: IPAddress { session.peerAddress }
@@ -48,6 +51,8 @@ public struct PeerStatus: Sendable {
     public var messagesIn: [MessageType: Int]
     public var messagesOut: [MessageType: Int]
     public var prefixesReceived: Int
+    /// Route counts from the routing engine while Established.
+    public var routes: RouteEngine.PeerCounts?
     public var lastNotificationSent: (BGPNotification, Double)?
     public var lastNotificationReceived: (BGPNotification, Double)?
     public var flaps: Int

@@ -19,9 +19,13 @@ extension PeerDefinition {
             session.gracefulRestart = GracefulRestartCapability(
                 flags: 0, restartTime: restart, families: spec.families.map { .init(family: $0, forwardingPreserved: false) })
         }
+        let routing = RoutingPeer(
+            name: spec.name, filters: spec.filters, nextHopMode: spec.keepOriginalNextHop ? .keep : .auto,
+            isReflectorClient: spec.routeReflectorClient, allowASIn: Int(spec.allowedLocalASNumbers ?? 0))
         self.init(
             name: spec.name, session: session, port: Int(spec.port), sourceAddress: spec.sourceAddress,
             socketOptions: PeerSocketOptions(
-                password: spec.password, ttlSecurityHops: spec.ttlSecurityHops, multihopTTL: spec.multihopTTL))
+                password: spec.password, ttlSecurityHops: spec.ttlSecurityHops, multihopTTL: spec.multihopTTL),
+            routing: routing)
     }
 }

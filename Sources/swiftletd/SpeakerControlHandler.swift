@@ -33,6 +33,17 @@ struct SpeakerControlHandler: ControlRequestHandler {
             return await speaker.enable(name) ? .ok("\(name): enabled") : unknown(name)
         case .restart(let name, let message):
             return await speaker.restart(name, message: message) ? .ok("\(name): restarted") : unknown(name)
+        case .showRoute(let query):
+            let result = await speaker.routing { engine in RouteReportBuilder.report(query, engine: engine) }
+            switch result {
+            case .success(let report): return .route(report)
+            case .failure(.badPrefix(let text)):
+                return .error(code: .invalidRequest, message: "not a prefix or address: \(text)")
+            case .failure(.unknownPeer(let name)):
+                return .error(code: .unknownProtocol, message: "no Established protocol named \(name)")
+            case .failure(.peerRequired):
+                return .error(code: .invalidRequest, message: "--received and --advertised need --peer NAME")
+            }
         }
     }
 
@@ -44,7 +55,9 @@ struct SpeakerControlHandler: ControlRequestHandler {
         ProtocolSummary(
             name: status.name, state: status.enabled ? ProtocolState(rawValue: status.state.rawValue) : .disabled,
             since: status.since, info: status.info, peerAddress: status.address.description, peerAS: status.peerAS,
-            localAS: status.localAS, routesReceived: status.prefixesReceived)
+            localAS: status.localAS, routesReceived: status.prefixesReceived,
+            routesImported: status.routes?.imported, routesFiltered: status.routes?.filtered,
+            routesExported: status.routes?.exported, routesPreferred: status.routes?.preferred)
     }
 
     static func detail(_ status: PeerStatus) -> ProtocolDetail {

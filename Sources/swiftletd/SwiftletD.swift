@@ -71,7 +71,8 @@ struct SwiftletD: AsyncParsableCommand {
         for note in configuration.notes { logger.notice("config note", metadata: ["note": "\(note)"]) }
 
         let group = MultiThreadedEventLoopGroup.singleton
-        let speaker = BGPSpeaker(group: group, logger: Logger(label: "session"))
+        let speaker = BGPSpeaker(
+            group: group, logger: Logger(label: "session"), routing: configuration.routeEngineConfiguration)
         let state = ConfigurationState(configuration)
         let daemon = SpeakerService(
             speaker: speaker, state: state, configPath: config, nodeName: nodeName, secretsDirectory: secretsDir,
@@ -119,6 +120,7 @@ struct SpeakerService: Service {
     func run() async throws {
         let configuration = await state.current
         try await speaker.listen(address: configuration.listenAddress, port: Int(configuration.listenPort))
+        await speaker.setOriginated(configuration.originations)
         await speaker.apply(configuration.peers.map { PeerDefinition($0, configuration: configuration) })
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         await withGracefulShutdownHandler {
@@ -143,6 +145,12 @@ struct SpeakerService: Service {
             }
             await state.replace(configuration)
             await speaker.apply(configuration.peers.map { PeerDefinition($0, configuration: configuration) })
+            if old.exportScope != configuration.exportScope || old.communityAdvertisements != configuration.communityAdvertisements {
+                await speaker.setExportPolicy(configuration.exportPolicy)
+            }
+            if old.originated != configuration.originated {
+                await speaker.setOriginated(configuration.originations)
+            }
             logger.info("configuration reloaded", metadata: ["peers": "\(configuration.peers.count)"])
         }
     }

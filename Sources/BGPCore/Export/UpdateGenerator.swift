@@ -16,6 +16,7 @@
 // the order of their smallest prefix, each set's prefixes sorted. A route refresh or a late joiner's table is the
 // same function of the Adj-RIB-Out, whatever order the routes arrived in.
 
+import BGPPolicy
 import BGPWire
 import NIOCore
 
@@ -30,8 +31,10 @@ public struct UpdateGenerator: Sendable {
         public let key: UpdateGroupKey
         public fileprivate(set) var peers: Set<String> = []
         public fileprivate(set) var ribOut = AdjRIBOut()
-        fileprivate var exports: [ExportKey: AttributeSet?] = [:]
-        fileprivate var lastExport: (key: ExportKey, result: AttributeSet?)?
+        fileprivate var exports: [ExportKey: CachedExport] = [:]
+        fileprivate var lastExport: (key: ExportKey, result: CachedExport)?
+        /// Per-prefix policy results by the operations policy applied (`CachedExport.perPrefix`).
+        fileprivate var policyExports: [PolicyExportKey: AttributeSet?] = [:]
 
         init(id: UpdateGroupID, key: UpdateGroupKey) {
             self.id = id
@@ -49,17 +52,25 @@ public struct UpdateGenerator: Sendable {
     }
 
     public var rules: ExportRules
+    /// Export policy (BGPFilters per group, Calico's scope and communities for all). Changing it takes effect for
+    /// paths exported afterwards; `reexport` re-runs it over the Loc-RIB.
+    public var policy: ExportPolicy {
+        didSet { clearExportCaches() }
+    }
     public private(set) var groups: [UpdateGroupID: Group] = [:]
     private var groupIDs: [UpdateGroupKey: UpdateGroupID] = [:]
     private var peerGroups: [String: UpdateGroupID] = [:]
     private var nextGroupID: UpdateGroupID = 1
     /// Outgoing attribute sets, shared by all groups.
     private var outgoing = AttributeSetTable()
+    /// Attribute sets after export policy operations, before `ExportRules`.
+    private var afterPolicy = AttributeSetTable()
     private var pathIDs: [PathIDKey: UInt32] = [:]
     private var nextPathID: UInt32 = 1
 
-    public init(rules: ExportRules) {
+    public init(rules: ExportRules, policy: ExportPolicy = ExportPolicy()) {
         self.rules = rules
+        self.policy = policy
     }
 
     // MARK: Membership
@@ -117,7 +128,7 @@ public struct UpdateGenerator: Sendable {
     /// The initial table of a new group (RFC 4271 §9.1.3 after the session comes up): every route of `routes`
     /// (one `RouteChange` per prefix, as the Loc-RIB selected it), then End-of-RIB for each negotiated family
     /// (RFC 4724 §2). Anything the group advertised before that is not in `routes` is withdrawn.
-    public mutating func initialDump(group id: UpdateGroupID, routes: [RouteChange]) -> ByteBuffer {
+    public mutating func initialDump(group id: UpdateGroupID, routes: [RouteChange], endOfRIB: Bool = true) -> ByteBuffer {
         var batch = Batch()
         withGroup(id) { generator, group in
             let stale = group.ribOut.prefixCount > 0
@@ -138,16 +149,25 @@ public struct UpdateGenerator: Sendable {
         }
         let key = groups[id]!.key
         var buffer = encode(batch, key: key)
-        writeEndOfRIB(families: key.families.sorted(), into: &buffer, key: key)
+        if endOfRIB { writeEndOfRIB(families: key.families.sorted(), into: &buffer, key: key) }
         return buffer
     }
 
     /// The initial table of a new group from the Loc-RIB (`initialDump(group:routes:)` over `locRIB.routes()`).
     public mutating func initialDump(group id: UpdateGroupID, from locRIB: LocRIB) -> ByteBuffer {
-        let routes = locRIB.routes().map {
-            RouteChange(prefix: $0.prefix, best: $0.best, ecmp: $0.ecmp, previousBest: nil, decidedBy: $0.decidedBy)
+        initialDump(group: id, routes: locRIB.selectedRoutes())
+    }
+
+    /// Every group's UPDATEs after the export policy or rules changed: the Loc-RIB re-exported, and what is no
+    /// longer exported withdrawn (no End-of-RIB: the sessions are not new).
+    public mutating func reexport(from locRIB: LocRIB) -> [UpdateGroupID: ByteBuffer] {
+        let routes = locRIB.selectedRoutes()
+        var out: [UpdateGroupID: ByteBuffer] = [:]
+        for id in groups.keys.sorted() {
+            let buffer = initialDump(group: id, routes: routes, endOfRIB: false)
+            if buffer.readableBytes > 0 { out[id] = buffer }
         }
-        return initialDump(group: id, routes: routes)
+        return out
     }
 
     /// The answer to a ROUTE-REFRESH for `family` from one peer of group `id` (RFC 2918 §4): the family's
@@ -189,11 +209,34 @@ public struct UpdateGenerator: Sendable {
 
     /// Drops outgoing attribute sets no group refers to any more (after large withdrawals).
     public mutating func collectUnused() {
+        clearExportCaches()
+        outgoing.collectUnused()
+        afterPolicy.collectUnused()
+    }
+
+    private mutating func clearExportCaches() {
         for id in groups.keys {
             groups[id]!.exports = [:]
             groups[id]!.lastExport = nil
+            groups[id]!.policyExports = [:]
         }
-        outgoing.collectUnused()
+    }
+
+    /// Why `path` is or is not advertised to group `id`: the policy's reason, then the export rules' (for
+    /// `show route ... detail`).
+    public func explainExport(_ path: Path, group id: UpdateGroupID) -> (advertised: Bool, reason: String) {
+        guard let group = groups[id] else { return (false, "no update group") }
+        let (outcome, reason) = policy.evaluate(path, filters: group.key.exportFilters, peerType: group.key.peerType)
+        guard case .accept(let operations) = outcome else { return (false, "export policy: " + reason) }
+        var changed = path
+        if !operations.isEmpty {
+            var table = AttributeSetTable()
+            changed.attributes = table.intern(PolicyEvaluator.apply(operations, to: path.attributes.attributes))
+        }
+        switch rules.decide(changed, to: group.key.target) {
+        case .advertise: return (true, "export policy: " + reason)
+        case .withhold(let refusal): return (false, "export policy: \(reason); not sent: \(refusal)")
+        }
     }
 
     // MARK: Internals
@@ -269,19 +312,50 @@ public struct UpdateGenerator: Sendable {
         }
     }
 
-    /// The interned outgoing attribute set of `path` in `group`, or `nil` when the export rules withhold it.
+    /// The interned outgoing attribute set of `path` in `group`, or `nil` when export policy or the export rules
+    /// withhold it. Policy and rules look only at the attributes, source and next hop, except for policy rules on
+    /// the prefix: those run per prefix and only their operations are cached.
     private mutating func export(_ path: Path, group: inout Group) -> AttributeSet? {
         let key = ExportKey(path)
-        if let last = group.lastExport, last.key == key { return last.result }
-        let result: AttributeSet?
-        if let cached = group.exports[key] {
-            result = cached
+        let cached: CachedExport
+        if let last = group.lastExport, last.key == key {
+            cached = last.result
+        } else if let known = group.exports[key] {
+            cached = known
+            group.lastExport = (key, known)
         } else {
-            result = rules.export(path, to: group.key.target).map { outgoing.intern($0) }
-            group.exports[key] = .some(result)
+            if let outcome = policy.prefixIndependentOutcome(
+                path, filters: group.key.exportFilters, peerType: group.key.peerType)
+            {
+                cached = .fixed(exported(path, outcome, to: group.key.target))
+            } else {
+                cached = .perPrefix
+            }
+            group.exports[key] = cached
+            group.lastExport = (key, cached)
         }
-        group.lastExport = (key, result)
-        return result
+        switch cached {
+        case .fixed(let set):
+            return set
+        case .perPrefix:
+            let outcome = policy.outcome(path, filters: group.key.exportFilters, peerType: group.key.peerType)
+            guard case .accept(let operations) = outcome else { return nil }
+            let policyKey = PolicyExportKey(export: key, operations: operations)
+            if let known = group.policyExports[policyKey] { return known }
+            let result = exported(path, outcome, to: group.key.target)
+            group.policyExports[policyKey] = .some(result)
+            return result
+        }
+    }
+
+    /// Policy operations, then the export rules, interned.
+    private mutating func exported(_ path: Path, _ outcome: ExportPolicy.Outcome, to target: ExportTarget) -> AttributeSet? {
+        guard case .accept(let operations) = outcome else { return nil }
+        var changed = path
+        if !operations.isEmpty {
+            changed.attributes = afterPolicy.intern(PolicyEvaluator.apply(operations, to: path.attributes.attributes))
+        }
+        return rules.export(changed, to: target).map { outgoing.intern($0) }
     }
 
     private mutating func localPathID(for path: Path) -> UInt32 {
@@ -357,6 +431,20 @@ struct ExportKey: Hashable, Sendable {
         hasher.combine(nextHop)
         hasher.combine(source.peerAddress)
     }
+}
+
+/// A cached export result for one `ExportKey`.
+enum CachedExport: Sendable {
+    /// The same for every prefix: the outgoing set, or `nil` (withheld).
+    case fixed(AttributeSet?)
+    /// Policy depends on the prefix: evaluate per prefix, cache by operations.
+    case perPrefix
+}
+
+/// A per-prefix policy result: the export key and the operations policy applied.
+struct PolicyExportKey: Hashable, Sendable {
+    let export: ExportKey
+    let operations: [FilterOperation]
 }
 
 /// A path as its source identifies it; mapped to the Path Identifier we send it with.

@@ -11,6 +11,7 @@
 // key: the peer gets a group of its own with split horizon applied (use it when the peer may accept its own routes
 // back, e.g. with allowas-in).
 
+import BGPPolicy
 import BGPWire
 
 /// The identity of an update group.
@@ -22,8 +23,13 @@ public struct UpdateGroupKey: Hashable, Sendable, CustomStringConvertible {
     public var families: Set<AddressFamily>
     /// 4-octet AS, ADD-PATH send families and message size.
     public var encode: EncodeContext
+    /// The session's BGPFilters (export rules run per group; `ExportPolicy`).
+    public var exportFilters: [BGPFilter]
 
-    public init(target: ExportTarget, families: Set<AddressFamily>, encode: EncodeContext, isolated: Bool = false) {
+    public init(
+        target: ExportTarget, families: Set<AddressFamily>, encode: EncodeContext, isolated: Bool = false,
+        exportFilters: [BGPFilter] = []
+    ) {
         var target = target
         target.name = ""
         target.allowASInCount = 0
@@ -36,12 +42,20 @@ public struct UpdateGroupKey: Hashable, Sendable, CustomStringConvertible {
         self.target = target
         self.families = families
         self.encode = encode
+        self.exportFilters = exportFilters.filter { !$0.exportV4.isEmpty || !$0.exportV6.isEmpty }
     }
 
     /// The key of a session from its export facts and what the OPENs negotiated.
-    public init(target: ExportTarget, session: NegotiatedSession, isolated: Bool = false) {
-        self.init(target: target, families: session.families, encode: session.encodeContext, isolated: isolated)
+    public init(
+        target: ExportTarget, session: NegotiatedSession, isolated: Bool = false, exportFilters: [BGPFilter] = []
+    ) {
+        self.init(
+            target: target, families: session.families, encode: session.encodeContext, isolated: isolated,
+            exportFilters: exportFilters)
     }
+
+    /// BGPFilter `peerType` of the group's sessions.
+    public var peerType: FilterRule.PeerType { target.kind == .internal ? .iBGP : .eBGP }
 
     /// Whether ADD-PATH send is on for `family` (RFC 7911 §4).
     public func sendsPathIDs(_ family: AddressFamily) -> Bool { encode.addPath.contains(family) }
@@ -50,5 +64,6 @@ public struct UpdateGroupKey: Hashable, Sendable, CustomStringConvertible {
         let families = families.sorted().map(\.description).joined(separator: ",")
         return "\(target.kind) AS\(target.peerAS) [\(families)]" + (encode.fourOctetAS ? "" : " 2-octet-AS")
             + (encode.addPath.isEmpty ? "" : " add-path") + (encode.extendedMessage ? " extended-message" : "")
+            + (exportFilters.isEmpty ? "" : " filters " + exportFilters.map(\.name).joined(separator: ","))
     }
 }

@@ -138,6 +138,16 @@ public struct AdjRIBIn: Sendable {
         }
     }
 
+    /// Removes one path (an enhanced route refresh that did not re-advertise it, RFC 7313 §4); `nil` when absent.
+    public mutating func remove(_ key: Key) -> AdjRIBInChange? {
+        if keepPrePolicy { prePolicy.removeValue(forKey: key) }
+        guard postPolicy.removeValue(forKey: key) != nil else { return nil }
+        return .withdrawn(prefix: key.prefix, pathID: key.pathID)
+    }
+
+    /// The keys of every path held for `family`, post-policy.
+    public func keys(family: IPAddress.Family) -> [Key] { postPolicy.keys.filter { $0.prefix.family == family } }
+
     /// Forgets everything (session down, RFC 4271 §8 "delete all routes"); returns how many paths were held. The
     /// Loc-RIB side is `LocRIB.removeAll(from:)`.
     @discardableResult

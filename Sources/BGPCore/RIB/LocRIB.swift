@@ -207,6 +207,15 @@ public struct LocRIB: Sendable {
         entries[prefix].map { entry in entry.all.map { materialize($0, prefix: prefix) } } ?? []
     }
 
+    /// The route of one prefix: best path, ECMP set and every candidate.
+    public func route(for prefix: IPPrefix) -> Route? {
+        guard let entry = entries[prefix] else { return nil }
+        let paths = entry.all.map { materialize($0, prefix: prefix) }
+        return Route(
+            prefix: prefix, best: paths[0], ecmp: Array(paths[0..<Int(entry.ecmpCount)]), decidedBy: entry.decidedBy,
+            paths: paths)
+    }
+
     /// Every route, sorted by prefix (IPv4 before IPv6), optionally of one family: `show route`.
     public func routes(family: IPAddress.Family? = nil) -> [Route] {
         entries.keys.filter { family == nil || $0.family == family }.sorted().map { prefix in
@@ -216,6 +225,19 @@ public struct LocRIB: Sendable {
                 prefix: prefix, best: paths[0], ecmp: Array(paths[0..<Int(entry.ecmpCount)]),
                 decidedBy: entry.decidedBy, paths: paths)
         }
+    }
+
+    /// The selected route of every prefix as a `RouteChange` with no previous best, in table order (not sorted: the
+    /// update packer sorts what it sends). What a new update group's initial table is made of.
+    public func selectedRoutes() -> [RouteChange] {
+        var result: [RouteChange] = []
+        result.reserveCapacity(entries.count)
+        for (prefix, entry) in entries {
+            let best = materialize(entry.head, prefix: prefix)
+            let ecmp = entry.ecmpCount == 1 ? [best] : entry.selected.map { materialize($0, prefix: prefix) }
+            result.append(RouteChange(prefix: prefix, best: best, ecmp: ecmp, previousBest: nil, decidedBy: entry.decidedBy))
+        }
+        return result
     }
 
     /// Number of prefixes with at least one path, and of paths, in one family.

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: Apache-2.0
+// The routing half of the speaker (RFC 4271 §9): every Established peer's Adj-RIB-In, the Loc-RIB, locally
+// originated routes, and the update groups that turn Loc-RIB changes into UPDATEs. Pure and sans-IO like the
+// session FSMs: events in (a peer came up or went down, an UPDATE or ROUTE-REFRESH arrived, the originated set or the
+// policy changed), outputs back (bytes for a set of peers, a session to reset, Loc-RIB changes for the kernel, log
+// lines). `BGPSpeaker` owns one and performs its outputs in order.
+//
+// Phase 1 (RFC 4271 §9.1.1) is `ImportPolicy` on each path into the peer's `AdjRIBIn`; Phase 2 (§9.1.2) is
+// `LocRIB`; Phase 3 (§9.1.3) is `UpdateGenerator` with `ExportPolicy` and `ExportRules`.
+
+import BGPPolicy
+import BGPWire
+import NIOCore
+
+/// RIBs, decision process and advertisement for all peers.
+public struct RouteEngine: Sendable {
+    /// Node-wide routing settings.
+    public struct Configuration: Sendable {
+        /// Our BGP Identifier (RFC 4271 §4.2).
+        public var routerID: IPAddress
+        /// The node's AS (sessions may present another with `localASNumber`).
+        public var localAS: UInt32
+        /// Route reflector cluster ID (RFC 4456 §7); `nil` when not a reflector.
+        public var clusterID: IPAddress?
+        public var decision: DecisionOptions
+        public var exportPolicy: ExportPolicy
+        /// The next hop of locally originated IPv6 routes (our IPv6 address), when we have one.
+        public var localIPv6: IPAddress?
+
+        public init(
+            routerID: IPAddress, localAS: UInt32, clusterID: IPAddress? = nil,
+            decision: DecisionOptions = DecisionOptions(), exportPolicy: ExportPolicy = ExportPolicy(),
+            localIPv6: IPAddress? = nil
+        ) {
+            self.routerID = routerID
+            self.localAS = localAS
+            self.clusterID = clusterID
+            self.decision = decision
+            self.exportPolicy = exportPolicy
+            self.localIPv6 = localIPv6
+        }
+
+        var reflection: RouteReflection { RouteReflection(localRouterID: routerID, clusterID: clusterID) }
+    }
+
+    /// Something for the speaker to do.
+    public enum Output: Sendable {
+        /// Queue `bytes` (whole BGP messages) on the Established connection of each peer.
+        case send(peers: [String], bytes: ByteBuffer)
+        /// End the peer's session with this NOTIFICATION (maximum prefixes) and let it restart after IdleHold.
+        case reset(peer: String, notification: BGPNotification)
+        /// The Loc-RIB's selected routes changed (for the kernel).
+        case routesChanged([RouteChange])
+        /// A line for the log.
+        case log(LogLevel, String, peer: String?)
+    }
+
+    public enum LogLevel: Sendable { case debug, info, warning }
+
+    /// Route counts of one peer (`show protocols`, BIRD's "Routes: ... imported, ... filtered, ... exported, ...
+    /// preferred").
+    public struct PeerCounts: Hashable, Sendable {
+        public var imported: Int
+        public var filtered: Int
+        public var exported: Int
+        public var preferred: Int
+    }
+
+    /// A locally originated prefix.
+    public struct Origination: Hashable, Sendable {
+        public var prefix: IPPrefix
+        public var communities: [Community]
+
+        public init(prefix: IPPrefix, communities: [Community] = []) {
+            self.prefix = prefix
+            self.communities = communities
+        }
+    }
+
+    struct PeerState {
+        var settings: RoutingPeer
+        var negotiated: NegotiatedSession
+        var source: PathSource
+        var target: ExportTarget
+        var importPolicy: ImportPolicy
+        var ribIn: AdjRIBIn
+        /// Paths import policy rejected (`filtered` count; their reasons are recomputed on demand).
+        var filtered: Set<AdjRIBIn.Key> = []
+        /// Loc-RIB best paths from this peer.
+        var preferred = 0
+        /// Enhanced route refresh in progress (RFC 7313 §4): the paths not re-advertised since BoRR, per family.
+        var refreshing: [AddressFamily: Set<AdjRIBIn.Key>] = [:]
+        var endOfRIBReceived: Set<AddressFamily> = []
+    }
+
+    public private(set) var configuration: Configuration
+    public private(set) var locRIB: LocRIB
+    private var generator: UpdateGenerator
+    private var peers: [String: PeerState] = [:]
+    private var attributes = AttributeSetTable()
+    private var originated: [IPPrefix: Origination] = [:]
+    private var withdrawalsSinceCollection = 0
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        self.locRIB = LocRIB(options: configuration.decision)
+        self.generator = UpdateGenerator(
+            rules: ExportRules(reflection: configuration.reflection), policy: configuration.exportPolicy)
+    }
+
+    /// The source of originated paths.
+    public var localSource: PathSource { .local(routerID: configuration.routerID, asn: configuration.localAS) }
+
+    // MARK: Sessions
+
+    /// A session reached Established (RFC 4271 §9.1.3: "the initial ... Adj-RIB-Out" goes to the new peer).
+    /// `localAddress` is our end of the TCP connection: our next hop on this session.
+    public mutating func peerUp(
+        _ settings: RoutingPeer, negotiated: NegotiatedSession, peerAddress: IPAddress, localAddress: IPAddress?,
+        sessionLocalAS: UInt32
+    ) -> [Output] {
+        var out: [Output] = []
+        if peers[settings.name] != nil { out += peerDown(settings.name) }
+        let kind: PathSource.Kind = negotiated.isInternal ? .internal : .external
+        let source = PathSource(
+            name: settings.name, kind: kind, peerAddress: peerAddress, routerID: negotiated.peerIdentifier,
+            peerAS: negotiated.peerAS, localAS: sessionLocalAS,
+            isReflectorClient: negotiated.isInternal && settings.isReflectorClient)
+        let v4 = localAddress.flatMap { $0.family == .ipv4 ? $0 : nil } ?? settings.localIPv4 ?? configuration.routerID
+        let v6 = localAddress.flatMap { $0.family == .ipv6 && !$0.isIPv6LinkLocal ? $0 : nil } ?? settings.localIPv6
+            ?? configuration.localIPv6
+        let target = ExportTarget(
+            name: settings.name, peerAddress: peerAddress, kind: negotiated.isInternal ? .internal : .external,
+            peerAS: negotiated.peerAS, localAS: configuration.localAS,
+            localASOverride: sessionLocalAS == configuration.localAS ? nil : sessionLocalAS,
+            fourOctetAS: negotiated.fourOctetAS, nextHopMode: settings.nextHopMode, localIPv4: v4, localIPv6: v6,
+            sharedSubnets: settings.sharedSubnets, isReflectorClient: source.isReflectorClient,
+            allowASInCount: settings.allowASIn)
+        let importPolicy = ImportPolicy(
+            localAS: sessionLocalAS, otherLocalASes: [configuration.localAS], allowASIn: settings.allowASIn,
+            enforceFirstAS: settings.enforceFirstAS, reflection: configuration.reflection, filters: settings.filters)
+        peers[settings.name] = PeerState(
+            settings: settings, negotiated: negotiated, source: source, target: target, importPolicy: importPolicy,
+            ribIn: AdjRIBIn(keepPrePolicy: settings.keepPrePolicy || !importPolicy.filters.isEmpty))
+
+        let key = UpdateGroupKey(
+            target: target, session: negotiated, isolated: settings.isolated, exportFilters: settings.filters)
+        switch generator.addPeer(settings.name, key: key) {
+        case .newGroup(let id):
+            let table = generator.initialDump(group: id, from: locRIB)
+            out.append(.send(peers: [settings.name], bytes: table))
+            out.append(.log(.info, "initial table sent to a new update group (\(key))", peer: settings.name))
+        case .existingGroup(let id, let table):
+            out.append(.send(peers: [settings.name], bytes: table))
+            out.append(.log(.debug, "joined update group \(id) (\(key))", peer: settings.name))
+        }
+        return out
+    }
+
+    /// The session went down: its paths leave the Loc-RIB (RFC 4271 §9.1.3 via the §8 FSM "delete all routes").
+    public mutating func peerDown(_ name: String) -> [Output] {
+        guard let peer = peers.removeValue(forKey: name) else { return [] }
+        generator.removePeer(name)
+        let changes = locRIB.removeAll(from: name)
+        withdrawalsSinceCollection += peer.ribIn.count
+        var out = advertise(changes)
+        collectIfNeeded()
+        if peer.ribIn.count > 0 {
+            out.append(.log(.info, "session down: \(peer.ribIn.count) paths removed", peer: name))
+        }
+        return out
+    }
+
+    // MARK: Messages
+
+    /// One UPDATE from an Established peer, with the decoder's RFC 7606 findings (the session layer already reset
+    /// the session for anything worse than treat-as-withdraw).
+    public mutating func received(_ update: UpdateMessage, errors: [UpdateError] = [], from name: String) -> [Output] {
+        // Taken out of the dictionary so its Adj-RIB-In is mutated in place, not copied.
+        guard var peer = peers.removeValue(forKey: name) else { return [] }
+        var out: [Output] = []
+        let policy = peer.importPolicy
+        let source = peer.source
+        var rejected: [String: Int] = [:]
+        var cache: (input: AttributeSet, result: AttributeSet?, reason: String?)?
+        var table = attributes
+        attributes = AttributeSetTable()  // moved out so the closure below does not overlap access to self
+        var filtered = peer.filtered
+        if !filtered.isEmpty {
+            for nlri in update.withdrawn + (update.attributes.mpUnreach?.withdrawn ?? []) {
+                filtered.remove(AdjRIBIn.Key(prefix: nlri.prefix, pathID: nlri.pathID ?? 0))
+            }
+        }
+        let changes = peer.ribIn.apply(
+            update, errors: errors, negotiated: peer.negotiated, source: source, table: &table
+        ) { path in
+            let key = AdjRIBIn.Key(prefix: path.prefix, pathID: path.pathID)
+            var result: AttributeSet?
+            var reason: String?
+            if policy.prefixIndependent, let cache, cache.input === path.attributes {
+                result = cache.result
+                reason = cache.reason
+            } else {
+                let (outcome, _) = policy.evaluate(path.attributes.attributes, prefix: path.prefix, source: source)
+                switch outcome {
+                case .accept(nil): result = path.attributes
+                case .accept(let changed?): result = AttributeSet(changed)
+                case .reject(let why): reason = why
+                }
+                cache = (path.attributes, result, reason)
+            }
+            guard let result else {
+                rejected[reason ?? "rejected", default: 0] += 1
+                filtered.insert(key)
+                return nil
+            }
+            if !filtered.isEmpty { filtered.remove(key) }
+            var accepted = path
+            accepted.attributes = result
+            return accepted
+        }
+        attributes = table
+        peer.filtered = filtered
+        for (reason, count) in rejected.sorted(by: { $0.key < $1.key }) {
+            out.append(.log(.info, "import rejected \(count) path(s): \(reason)", peer: name))
+        }
+        for error in errors where error.action == .treatAsWithdraw {
+            out.append(.log(.warning, "UPDATE treated as withdraw (RFC 7606): \(error.reason)", peer: name))
+        }
+
+        // RFC 7313 §4: what a peer re-advertises during an enhanced route refresh is no longer stale.
+        if !peer.refreshing.isEmpty {
+            for change in changes {
+                if case .announced(let path) = change {
+                    let family: AddressFamily = path.prefix.family == .ipv4 ? .ipv4Unicast : .ipv6Unicast
+                    peer.refreshing[family]?.remove(AdjRIBIn.Key(prefix: path.prefix, pathID: path.pathID))
+                }
+            }
+        }
+        for case .endOfRIB(let family) in changes where !peer.endOfRIBReceived.contains(family) {
+            peer.endOfRIBReceived.insert(family)
+            out.append(.log(.info, "End-of-RIB received for \(family): \(peer.ribIn.count) paths", peer: name))
+        }
+
+        // RFC 4486 §4 Maximum Number of Prefixes Reached: end the session rather than hold more than configured.
+        if let limit = peer.settings.maximumPrefixes, peer.ribIn.count > limit {
+            let family: AddressFamily =
+                (update.announced.isEmpty ? update.attributes.mpReach?.family : .ipv4Unicast) ?? .ipv4Unicast
+            out.append(.log(.warning, "maximum prefixes exceeded: \(peer.ribIn.count) > \(limit); closing with Cease 1", peer: name))
+            out.append(.reset(peer: name, notification: .maximumPrefixesReached(family: family, limit: UInt32(clamping: limit))))
+        }
+
+        let routeChanges = locRIB.update(contentsOf: changes, source: name)
+        withdrawalsSinceCollection += changes.count - routeChanges.count
+        peers[name] = peer
+        return out + advertise(routeChanges)
+    }
+
+    /// A ROUTE-REFRESH from a peer: a request (RFC 2918 §4) re-sends the family's Adj-RIB-Out; BoRR/EoRR (RFC 7313 §4)
+    /// bracket the peer's own re-advertisement, after which what it did not re-advertise is removed.
+    public mutating func routeRefresh(_ message: RouteRefreshMessage, from name: String) -> [Output] {
+        guard var peer = peers[name] else { return [] }
+        switch message.subtype {
+        case RouteRefreshMessage.request:
+            guard let id = generator.group(of: name) else { return [] }
+            let bytes = generator.routeRefresh(
+                group: id, family: message.family, enhanced: peer.negotiated.enhancedRouteRefresh)
+            return [
+                .log(.info, "route refresh requested for \(message.family)", peer: name),
+                .send(peers: [name], bytes: bytes),
+            ]
+        case RouteRefreshMessage.beginningOfRouteRefresh:
+            guard let family = message.family.ipFamily else { return [] }
+            peer.refreshing[message.family] = Set(peer.ribIn.keys(family: family))
+            peers[name] = peer
+            return []
+        case RouteRefreshMessage.endOfRouteRefresh:
+            guard let stale = peer.refreshing.removeValue(forKey: message.family) else { return [] }
+            var changes: [AdjRIBInChange] = []
+            for key in stale.sorted() {
+                if let change = peer.ribIn.remove(key) { changes.append(change) }
+            }
+            peers[name] = peer
+            let routeChanges = locRIB.update(contentsOf: changes, source: name)
+            var out: [Output] = []
+            if !changes.isEmpty {
+                out.append(.log(.info, "enhanced route refresh: \(changes.count) stale paths removed", peer: name))
+            }
+            return out + advertise(routeChanges)
+        default:
+            // RFC 7313 §5: other subtypes are ignored.
+            return []
+        }
+    }
+
+    // MARK: Local origination and policy
+
+    /// Replaces the set of locally originated prefixes (the node's blocks, service ranges).
+    public mutating func setOriginated(_ originations: [Origination]) -> [Output] {
+        let wanted = Dictionary(originations.map { ($0.prefix, $0) }, uniquingKeysWith: { a, _ in a })
+        var changes: [RouteChange] = []
+        for prefix in originated.keys.sorted() where wanted[prefix] == nil {
+            if let change = locRIB.withdraw(prefix: prefix, source: localSource.name) { changes.append(change) }
+        }
+        for prefix in wanted.keys.sorted() where originated[prefix] != wanted[prefix] {
+            if let change = locRIB.update(originatedPath(wanted[prefix]!)) { changes.append(change) }
+        }
+        originated = wanted
+        return advertise(changes)
+    }
+
+    /// The prefixes originated here.
+    public var originatedPrefixes: [IPPrefix] { originated.keys.sorted() }
+
+    /// Changes the node-wide export policy (a reload changed the pools or communities) and re-exports.
+    public mutating func setExportPolicy(_ policy: ExportPolicy) -> [Output] {
+        configuration.exportPolicy = policy
+        generator.policy = policy
+        var out: [Output] = []
+        for (id, bytes) in generator.reexport(from: locRIB).sorted(by: { $0.key < $1.key }) {
+            out.append(.send(peers: generator.groups[id]!.peers.sorted(), bytes: bytes))
+        }
+        return out
+    }
+
+    private func originatedPath(_ origination: Origination) -> Path {
+        var attributes = PathAttributes()
+        attributes.origin = .igp
+        attributes.asPath = ASPath()
+        if !origination.communities.isEmpty { attributes.communities = origination.communities }
+        var table = AttributeSetTable()
+        let nextHop =
+            origination.prefix.family == .ipv4
+            ? configuration.routerID : (configuration.localIPv6 ?? IPAddress(ipv6High: 0, low: 0))
+        return Path(prefix: origination.prefix, source: localSource, attributes: table.intern(attributes), nextHop: nextHop)
+    }
+
+    // MARK: Advertisement
+
+    private mutating func advertise(_ changes: [RouteChange]) -> [Output] {
+        guard !changes.isEmpty else { return [] }
+        for change in changes {
+            let before = change.previousBest?.source.name
+            let after = change.best?.source.name
+            guard before != after else { continue }
+            if let before { peers[before]?.preferred -= 1 }
+            if let after { peers[after]?.preferred += 1 }
+        }
+        var out: [Output] = []
+        for (id, bytes) in generator.routesChanged(changes).sorted(by: { $0.key < $1.key }) {
+            out.append(.send(peers: generator.groups[id]!.peers.sorted(), bytes: bytes))
+        }
+        out.append(.routesChanged(changes))
+        return out
+    }
+
+    /// Drops attribute sets nothing refers to after many withdrawals.
+    private mutating func collectIfNeeded() {
+        guard withdrawalsSinceCollection > 100_000 || (locRIB.prefixCount == 0 && withdrawalsSinceCollection > 0)
+        else { return }
+        withdrawalsSinceCollection = 0
+        attributes.collectUnused()
+        generator.collectUnused()
+    }
+
+    // MARK: Look-ups (show route, show protocols)
+
+    /// Names of the peers with an Established session known to the engine.
+    public var peerNames: [String] { peers.keys.sorted() }
+
+    public func counts(for name: String) -> PeerCounts? {
+        guard let peer = peers[name] else { return nil }
+        let exported = generator.group(of: name).map { generator.groups[$0]!.ribOut.prefixCount } ?? 0
+        return PeerCounts(
+            imported: peer.ribIn.count, filtered: peer.filtered.count, exported: exported, preferred: peer.preferred)
+    }
+
+    /// Paths the peer sent: pre-policy when kept, else post-policy.
+    public func receivedPaths(from name: String) -> [Path]? {
+        guard let peer = peers[name] else { return nil }
+        return peer.ribIn.keepPrePolicy ? peer.ribIn.receivedPaths : peer.ribIn.paths
+    }
+
+    /// Whether import policy accepted a received path, and why.
+    public func explainImport(_ path: Path, from name: String) -> (accepted: Bool, reason: String)? {
+        guard let peer = peers[name] else { return nil }
+        let (outcome, reason) = peer.importPolicy.evaluate(path.attributes.attributes, prefix: path.prefix, source: peer.source)
+        if case .reject = outcome { return (false, reason) }
+        return (true, reason)
+    }
+
+    /// What the peer's update group advertises (its Adj-RIB-Out), per prefix.
+    public func advertisedRoutes(to name: String) -> [(prefix: IPPrefix, paths: [AdvertisedPath])]? {
+        guard let id = generator.group(of: name), let group = generator.groups[id] else { return nil }
+        return group.ribOut.routes(family: .ipv4) + group.ribOut.routes(family: .ipv6)
+    }
+
+    /// Whether the selected `path` is advertised to the peer, and why.
+    public func explainExport(_ path: Path, to name: String) -> (advertised: Bool, reason: String)? {
+        guard let id = generator.group(of: name) else { return nil }
+        return generator.explainExport(path, group: id)
+    }
+
+    /// Number of update groups and their sizes, for `show status`.
+    public var updateGroups: [(key: String, peers: [String], advertised: Int)] {
+        generator.groups.keys.sorted().map { id in
+            let group = generator.groups[id]!
+            return ("\(group.key)", group.peers.sorted(), group.ribOut.prefixCount)
+        }
+    }
+}
