@@ -39,6 +39,10 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     private let startInstant: ContinuousClock.Instant
     private let startWall: Double
     private var peers: [String: Peer] = [:]
+    /// Address ranges sessions are accepted from without a configured peer (dynamic neighbors).
+    private var dynamicRanges: [DynamicNeighborDefinition] = []
+    /// Peers created from `dynamicRanges`; they are deleted when their session ends.
+    private var dynamicPeers: Set<String> = []
     private var peerByAddress: [IPAddress: String] = [:]
     private var connections: [ConnectionID: (peer: String, handle: BGPConnectionHandle)] = [:]
     /// Octets queued per connection and not yet written. Producers (the Adj-RIB-Out) check `canSend` before
@@ -85,7 +89,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     /// are not touched.
     public func apply(_ definitions: [PeerDefinition]) async {
         let wanted = Dictionary(definitions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for (name, peer) in peers where wanted[name] == nil {
+        for (name, peer) in peers where wanted[name] == nil && !dynamicPeers.contains(name) {
             logger.info("peer removed", metadata: ["peer": "\(name)", "address": "\(peer.definition.address)"])
             let actions = peers[name]!.fsm.stop(.peerDeconfigured, now: now)
             perform(actions, for: name)
@@ -162,8 +166,8 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     }
 
     private func accepted(_ child: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
-        guard let remote = child.channel.remoteAddress?.bgpAddress, let name = peerByAddress[remote] else {
-            // Dynamic neighbors come with the routing layer; until then an unknown address is refused.
+        let remote = child.channel.remoteAddress?.bgpAddress
+        guard let remote, let name = peerByAddress[remote] ?? dynamicPeer(for: remote) else {
             logger.warning("refused connection from an unconfigured address", metadata: ["remote": "\(child.channel.remoteAddress.map { "\($0)" } ?? "?")"])
             try? await child.channel.close()
             return
@@ -191,6 +195,53 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         connections[id] = (name, handle)
         let configuration = peers[name]!.definition.session
         Task { await BGPConnection.run(channel: channel, id: id, configuration: configuration, outbound: stream, delegate: self) }
+    }
+
+    // MARK: Dynamic neighbors
+
+    /// Replaces the dynamic neighbor ranges. Sessions from addresses no longer covered end with Cease 3 (RFC 4486
+    /// Peer De-configured).
+    public func setDynamicNeighbors(_ ranges: [DynamicNeighborDefinition]) {
+        dynamicRanges = ranges
+        for name in dynamicPeers.sorted() {
+            guard let peer = peers[name] else { continue }
+            if let range = ranges.first(where: { $0.range.contains(peer.definition.address) }),
+                range.template.session.acceptedPeerASes == peer.definition.session.acceptedPeerASes
+            {
+                continue
+            }
+            perform(peers[name]!.fsm.stop(.peerDeconfigured, now: now), for: name)
+            removeDynamicPeer(name)
+        }
+    }
+
+    /// A passive peer for `address` from the first range that covers it (BIRD `neighbor range`), or `nil`.
+    private func dynamicPeer(for address: IPAddress) -> String? {
+        guard let range = dynamicRanges.first(where: { $0.range.contains(address) }) else { return nil }
+        let name = "Dynamic_" + String(address.description.map { $0 == "." || $0 == ":" ? "_" : $0 })
+        var definition = range.template
+        definition.name = name
+        definition.session.peerAddress = address
+        definition.session.passive = true
+        definition.routing.name = name
+        let fsm = PeerStateMachine(configuration: definition.session, firstConnectionID: nextPeerRange << 32)
+        nextPeerRange += 1
+        peers[name] = Peer(definition: definition, fsm: fsm)
+        peerByAddress[address] = name
+        dynamicPeers.insert(name)
+        logger.info("dynamic neighbor accepted", metadata: ["peer": "\(name)", "range": "\(range.name)"])
+        perform(peers[name]!.fsm.start(now: now), for: name)
+        return name
+    }
+
+    /// Deletes a dynamic peer whose session ended (it comes back when the address connects again).
+    private func removeDynamicPeer(_ name: String) {
+        guard dynamicPeers.contains(name), let peer = peers[name], peer.fsm.state != .established else { return }
+        for key in timers.keys where key.peer == name { cancelTimer(key) }
+        peerByAddress[peer.definition.address] = nil
+        peers[name] = nil
+        dynamicPeers.remove(name)
+        logger.info("dynamic neighbor removed", metadata: ["peer": "\(name)"])
     }
 
     // MARK: Outgoing connections
@@ -406,6 +457,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             case .down(let reason):
                 logger.warning("session down", metadata: ["peer": "\(name)", "reason": "\(reason)"])
                 performRouting(engine.peerDown(name))
+                if dynamicPeers.contains(name) { Task { await self.removeDynamicPeer(name) } }
             case .updateReceived(let update, let errors):
                 performRouting(engine.received(update, errors: errors, from: name))
             case .routeRefreshReceived(let refresh):

@@ -30,6 +30,20 @@ public struct PeerDefinition: Hashable, Sendable {
     public var address: IPAddress { session.peerAddress }
 }
 
+/// Sessions accepted from an address range (dynamic neighbors): each connecting address gets a passive peer made
+/// from `template` (its address, name and `passive` are replaced).
+public struct DynamicNeighborDefinition: Hashable, Sendable {
+    public var name: String
+    public var range: IPPrefix
+    public var template: PeerDefinition
+
+    public init(name: String, range: IPPrefix, template: PeerDefinition) {
+        self.name = name
+        self.range = range
+        self.template = template
+    }
+}
+
 /// A peer's status for `show protocols` and `show protocol NAME`.
 public struct PeerStatus: Sendable {
     public var name: String

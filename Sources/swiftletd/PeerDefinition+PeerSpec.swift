@@ -29,3 +29,12 @@ extension PeerDefinition {
             routing: routing)
     }
 }
+
+extension DynamicNeighborDefinition {
+    init(_ range: DynamicNeighborRange, configuration: DaemonConfiguration) {
+        var template = PeerDefinition(range.template, configuration: configuration)
+        template.session.acceptedPeerASes = range.asNumbers
+        template.session.passive = true
+        self.init(name: range.name, range: range.range, template: template)
+    }
+}

@@ -121,6 +121,7 @@ struct SpeakerService: Service {
         let configuration = await state.current
         try await speaker.listen(address: configuration.listenAddress, port: Int(configuration.listenPort))
         await speaker.setOriginated(configuration.originations)
+        await speaker.setDynamicNeighbors(configuration.dynamicNeighbors.map { DynamicNeighborDefinition($0, configuration: configuration) })
         await speaker.apply(configuration.peers.map { PeerDefinition($0, configuration: configuration) })
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         await withGracefulShutdownHandler {
@@ -147,6 +148,10 @@ struct SpeakerService: Service {
             await speaker.apply(configuration.peers.map { PeerDefinition($0, configuration: configuration) })
             if old.exportScope != configuration.exportScope || old.communityAdvertisements != configuration.communityAdvertisements {
                 await speaker.setExportPolicy(configuration.exportPolicy)
+            }
+            if old.dynamicNeighbors != configuration.dynamicNeighbors {
+                await speaker.setDynamicNeighbors(
+                    configuration.dynamicNeighbors.map { DynamicNeighborDefinition($0, configuration: configuration) })
             }
             if old.originated != configuration.originated {
                 await speaker.setOriginated(configuration.originations)

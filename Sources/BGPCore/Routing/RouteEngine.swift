@@ -64,6 +64,13 @@ public struct RouteEngine: Sendable {
         public var filtered: Int
         public var exported: Int
         public var preferred: Int
+
+        public init(imported: Int, filtered: Int, exported: Int, preferred: Int) {
+            self.imported = imported
+            self.filtered = filtered
+            self.exported = exported
+            self.preferred = preferred
+        }
     }
 
     /// A locally originated prefix.

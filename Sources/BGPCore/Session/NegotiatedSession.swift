@@ -47,7 +47,8 @@ extension SessionConfiguration {
         let peerASN = peerFourOctet ?? UInt32(open.myAS)
         // RFC 7607 §2: AS 0 in OPEN is Bad Peer AS. RFC 6793 §4.1: without the capability the peer's AS is the
         // 2-octet field, which must then not be AS_TRANS.
-        guard peerASN != 0, peerASN == peerAS else { return .failure(.badPeerAS) }
+        guard peerASN != 0, acceptedPeerASes?.contains(peerASN) ?? (peerASN == peerAS) else { return .failure(.badPeerAS) }
+        let isInternal = peerASN == localAS
         if peerFourOctet == nil && UInt32(open.myAS) == ASPath.asTrans { return .failure(.badPeerAS) }
         // RFC 4271 §6.2: "the Hold Time field ... MUST be either zero or at least three seconds".
         if open.holdTime == 1 || open.holdTime == 2 { return .failure(.unacceptableHoldTime) }

@@ -39,6 +39,9 @@ public struct SessionConfiguration: Hashable, Sendable {
     public var gracefulRestart: GracefulRestartCapability?
     /// Sent in the FQDN capability when set.
     public var hostname: String?
+    /// A dynamic neighbor (accepted from an address range) may announce any AS in this range instead of exactly
+    /// `peerAS` (BIRD `neighbor range ... as`); the session is iBGP when the announced AS is ours.
+    public var acceptedPeerASes: ClosedRange<UInt32>?
 
     public init(
         localAS: UInt32, peerAS: UInt32, localIdentifier: IPAddress, peerAddress: IPAddress, holdTime: UInt16 = 90,
