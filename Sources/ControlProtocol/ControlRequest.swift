@@ -19,6 +19,9 @@ public enum ControlRequest: Hashable, Sendable {
     case enable(name: String)
     /// Drop and re-establish a session (Cease/Administrative Reset, with an optional shutdown communication).
     case restart(name: String, message: String?)
+    /// Routes of the Loc-RIB or of one peer's Adj-RIB-In/Out (`birdc show route [for ADDRESS] [all]`). The query's
+    /// fields sit in the request object itself: `{"command":"showRoute","prefix":"10.0.1.0/26","all":true}`.
+    case showRoute(RouteQuery)
 
     /// The wire name of the command.
     public var command: String {
@@ -29,6 +32,7 @@ public enum ControlRequest: Hashable, Sendable {
         case .disable: "disable"
         case .enable: "enable"
         case .restart: "restart"
+        case .showRoute: "showRoute"
         }
     }
 
@@ -38,6 +42,7 @@ public enum ControlRequest: Hashable, Sendable {
         case .showStatus, .showProtocols: nil
         case .showProtocol(let name), .enable(let name): name
         case .disable(let name, _), .restart(let name, _): name
+        case .showRoute(let query): query.peer
         }
     }
 }
@@ -59,6 +64,7 @@ extension ControlRequest: Codable {
         case "disable": self = .disable(name: try name(), message: try message())
         case "enable": self = .enable(name: try name())
         case "restart": self = .restart(name: try name(), message: try message())
+        case "showRoute": self = .showRoute(try RouteQuery(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .command, in: container, debugDescription: "unknown command '\(command)'")
@@ -76,6 +82,9 @@ extension ControlRequest: Codable {
         case .disable(let name, let message), .restart(let name, let message):
             try container.encode(name, forKey: .name)
             try container.encodeIfPresent(message, forKey: .message)
+        case .showRoute(let query):
+            // The same encoder: the query's keys land in this object, beside "command".
+            try query.encode(to: encoder)
         }
     }
 }

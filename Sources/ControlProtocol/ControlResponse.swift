@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // What swiftletd answers, one response per request line. On the wire it is a JSON object with exactly one key naming
-// the case (`{"protocols":[…]}`, `{"ok":"…"}`, `{"error":{"code":"unknownProtocol","message":"…"}}`), which is also
-// what `swiftletctl … --json` prints, so `jq '.protocols[].state'` works in scripts.
+// the case (`{"protocols":[…]}`, `{"route":{"routes":[…],…}}`, `{"ok":"…"}`,
+// `{"error":{"code":"unknownProtocol","message":"…"}}`), which is also what `swiftletctl … --json` prints, so
+// `jq '.protocols[].state'` works in scripts.
 
 /// One control response.
 public enum ControlResponse: Hashable, Sendable {
     case status(DaemonStatus)
     case protocols([ProtocolSummary])
     case `protocol`(ProtocolDetail)
+    /// The answer to `showRoute`.
+    case route(RouteReport)
     /// The request was carried out; the text says what happened.
     case ok(String)
     /// The request was not carried out.
@@ -32,7 +35,7 @@ public enum ControlResponse: Hashable, Sendable {
 
 extension ControlResponse: Codable {
     private enum CodingKeys: String, CodingKey {
-        case status, protocols, `protocol`, ok, error
+        case status, protocols, `protocol`, route, ok, error
     }
 
     private struct ErrorBody: Codable {
@@ -44,12 +47,13 @@ extension ControlResponse: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         guard container.allKeys.count == 1, let key = container.allKeys.first else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: [], debugDescription: "a response has exactly one of status, protocols, protocol, ok, error"))
+                .init(codingPath: [], debugDescription: "a response has exactly one of status, protocols, protocol, route, ok, error"))
         }
         switch key {
         case .status: self = .status(try container.decode(DaemonStatus.self, forKey: key))
         case .protocols: self = .protocols(try container.decode([ProtocolSummary].self, forKey: key))
         case .protocol: self = .protocol(try container.decode(ProtocolDetail.self, forKey: key))
+        case .route: self = .route(try container.decode(RouteReport.self, forKey: key))
         case .ok: self = .ok(try container.decode(String.self, forKey: key))
         case .error:
             let body = try container.decode(ErrorBody.self, forKey: key)
@@ -63,6 +67,7 @@ extension ControlResponse: Codable {
         case .status(let status): try container.encode(status, forKey: .status)
         case .protocols(let summaries): try container.encode(summaries, forKey: .protocols)
         case .protocol(let detail): try container.encode(detail, forKey: .protocol)
+        case .route(let report): try container.encode(report, forKey: .route)
         case .ok(let text): try container.encode(text, forKey: .ok)
         case .error(let code, let message): try container.encode(ErrorBody(code: code, message: message), forKey: .error)
         }

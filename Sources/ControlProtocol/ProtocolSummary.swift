@@ -20,11 +20,21 @@ public struct ProtocolSummary: Hashable, Sendable, Codable {
     public var routesReceived: Int
     public var routesAccepted: Int
     public var routesAdvertised: Int
+    /// BIRD's route counters (`show protocols all`: "Routes: 3 imported, 0 filtered, 2 exported, 1 preferred"), nil
+    /// when the daemon does not count them. Imported: paths from this peer accepted by import policy (its Adj-RIB-In
+    /// after policy). Filtered: paths from it rejected by import policy or a loop check. Exported: prefixes in its
+    /// Adj-RIB-Out. Preferred: prefixes whose best path came from it.
+    public var routesImported: Int?
+    public var routesFiltered: Int?
+    public var routesExported: Int?
+    public var routesPreferred: Int?
 
     public init(
         name: String, kind: String = "BGP", state: ProtocolState, since: Double, info: String = "",
         peerAddress: String, peerAS: UInt32, localAS: UInt32,
-        routesReceived: Int = 0, routesAccepted: Int = 0, routesAdvertised: Int = 0
+        routesReceived: Int = 0, routesAccepted: Int = 0, routesAdvertised: Int = 0,
+        routesImported: Int? = nil, routesFiltered: Int? = nil, routesExported: Int? = nil,
+        routesPreferred: Int? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -37,5 +47,9 @@ public struct ProtocolSummary: Hashable, Sendable, Codable {
         self.routesReceived = routesReceived
         self.routesAccepted = routesAccepted
         self.routesAdvertised = routesAdvertised
+        self.routesImported = routesImported
+        self.routesFiltered = routesFiltered
+        self.routesExported = routesExported
+        self.routesPreferred = routesPreferred
     }
 }

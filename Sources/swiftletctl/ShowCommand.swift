@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// `swiftletctl show …`: the read-only questions birdc answers (`show status`, `show protocols [all] [NAME]`), plus
-// `show protocol NAME` for one session in detail.
+// `swiftletctl show …`: the read-only questions birdc answers (`show status`, `show protocols [all] [NAME]`,
+// `show route [PREFIX] [all]`), plus `show protocol NAME` for one session in detail.
 
 import ArgumentParser
 
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show daemon status and BGP sessions.",
-        subcommands: [ShowStatusCommand.self, ShowProtocolsCommand.self, ShowProtocolCommand.self]
+        abstract: "Show daemon status, BGP sessions and routes.",
+        subcommands: [ShowStatusCommand.self, ShowProtocolsCommand.self, ShowProtocolCommand.self, ShowRouteCommand.self]
     )
 
     /// `show` alone is incomplete, as in birdc: a usage error (exit 64), not help with exit 0.
     func run() throws {
-        throw ValidationError("show what? status, protocols [all] [NAME], or protocol NAME")
+        throw ValidationError("show what? status, protocols [all] [NAME], protocol NAME, or route [PREFIX] [all|detail]")
     }
 }

@@ -12,11 +12,20 @@ struct ControlCodecTests {
         .showStatus, .showProtocols, .showProtocol(name: "Mesh_10_0_0_2"),
         .disable(name: "peer1", message: "maintenance until 18:00 — ticket #42"), .disable(name: "peer1", message: nil),
         .enable(name: "peer1"), .restart(name: "peer1", message: nil), .restart(name: "peer1", message: "new policy"),
+        .showRoute(RouteQuery()), .showRoute(RouteQuery(prefix: "10.0.1.7", all: true)),
+        .showRoute(
+            RouteQuery(
+                prefix: "2001:db8::/32", view: .received, peer: "peer1", all: true, detail: true, family: .ipv6,
+                limit: 10)),
+        .showRoute(RouteQuery(view: .advertised, peer: "peer1", family: .ipv4)),
     ]
 
     static let responses: [ControlResponse] = [
         .status(ControlSamples.status), .protocols(ControlSamples.summaries), .protocols([]),
         .protocol(ControlSamples.detail), .protocol(ProtocolDetail(summary: ControlSamples.disabled)),
+        .route(RouteSamples.selected), .route(RouteSamples.allPaths), .route(RouteSamples.detailed),
+        .route(RouteSamples.mixed), .route(RouteReport(routes: [])),
+        .route(RouteReport(routes: [RouteEntry(prefix: "10.0.2.0/26", paths: [RouteSamples.local])], totalPrefixes: 9, truncated: true)),
         .ok("peer1: disabled"), .error(code: .unknownProtocol, message: "no protocol named 'x'"),
         .error(code: .invalidRequest, message: "bad"), .error(code: .internal, message: "speaker gone"),
     ]

@@ -21,6 +21,10 @@ struct ControlConnectionTests {
             .respond(.ok("peer3: disabled" + (message.map { " (\($0))" } ?? "")))
         case .enable(let name) where name == "peer3": .respond(.ok("peer3: enabled"))
         case .restart(let name, _) where name == "peer3": .respond(.ok("peer3: restarted"))
+        case .showRoute(let query) where query.peer == nil || query.peer == "Mesh_10_0_0_2":
+            .respond(.route(query.everyPath ? RouteSamples.allPaths : RouteSamples.selected))
+        case .showRoute(let query):
+            .respond(.error(code: .unknownProtocol, message: "no protocol named '\(query.peer ?? "")'"))
         case .showProtocol(let name), .disable(let name, _), .enable(let name), .restart(let name, _):
             .respond(.error(code: .unknownProtocol, message: "no protocol named '\(name)'"))
         }

@@ -145,6 +145,25 @@ struct TextRenderingTests {
         #expect(ProtocolReport.render(detail, now: now, timeZone: utc) == expected)
     }
 
+    @Test("Route counters as BIRD prints them, leaving out counters the daemon did not send")
+    func routeCounters() {
+        var detail = ControlSamples.detail
+        func routesLine() -> String? {
+            ProtocolReport.render(detail, now: now, timeZone: utc).split(separator: "\n").last.map(String.init)
+        }
+        #expect(routesLine() == "  Routes:                   3 received, 2 accepted, 5 advertised")
+        detail.summary.routesImported = 3
+        detail.summary.routesFiltered = 0
+        detail.summary.routesExported = 2
+        detail.summary.routesPreferred = 1
+        #expect(routesLine() == "  Routes:                   3 imported, 0 filtered, 2 exported, 1 preferred")
+        detail.summary.routesFiltered = nil
+        #expect(routesLine() == "  Routes:                   3 imported, 2 exported, 1 preferred")
+        // The show protocols table keeps birdc's six columns: scripts split it on them.
+        #expect(ProtocolTable.render([detail.summary], now: now, timeZone: utc) == ProtocolTable.render(
+            [ControlSamples.detail.summary], now: now, timeZone: utc))
+    }
+
     @Test("show status")
     func status() {
         let expected = """

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `show protocol NAME` (birdc's `show protocols all NAME`): the table row, then an indented block of "Label: value"
-// lines for the session, its capabilities, message counters and last NOTIFICATIONs. Peer-supplied text (shutdown
-// communications) has its control characters escaped.
+// lines for the session, its capabilities, message counters, last NOTIFICATIONs and route counters. Peer-supplied
+// text (shutdown communications) has its control characters escaped.
 
 import Foundation
 
@@ -60,10 +60,20 @@ public enum ProtocolReport {
         }
         line("Notification sent", notification(detail.lastNotificationSent, time: time))
         line("Notification received", notification(detail.lastNotificationReceived, time: time))
-        line(
-            "Routes", "\(s.routesReceived) received, \(s.routesAccepted) accepted, \(s.routesAdvertised) advertised",
-            indent: 2)
+        line("Routes", routes(s), indent: 2)
         return out
+    }
+
+    /// BIRD's "3 imported, 0 filtered, 2 exported, 1 preferred", leaving out counters the daemon did not send (BIRD
+    /// leaves out "filtered" when it keeps no filtered routes); from a daemon that sends none of them, the older
+    /// "3 received, 2 accepted, 5 advertised".
+    static func routes(_ s: ProtocolSummary) -> String {
+        let counters = [
+            (s.routesImported, "imported"), (s.routesFiltered, "filtered"), (s.routesExported, "exported"),
+            (s.routesPreferred, "preferred"),
+        ].compactMap { count, word in count.map { "\($0) \(word)" } }
+        guard counters.isEmpty else { return counters.joined(separator: ", ") }
+        return "\(s.routesReceived) received, \(s.routesAccepted) accepted, \(s.routesAdvertised) advertised"
     }
 
     /// `Cease: Administrative Shutdown: "maintenance" (6/2, data 0b6d…) at 12:00:00.000`, or "none".
