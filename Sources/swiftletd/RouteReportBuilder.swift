@@ -130,7 +130,7 @@ enum RouteReportBuilder {
         linkLocal: IPAddress?, pathID: UInt32?, detail: Bool
     ) -> RoutePath {
         RoutePath(
-            from: from, sourceKind: kind, nextHop: nextHop?.description ?? "-",
+            from: from, sourceKind: kind, nextHop: nextHop?.description ?? "",
             linkLocalNextHop: linkLocal?.description, pathID: pathID, asPath: asPathText(a.asPath),
             origin: a.origin.map(originText) ?? "incomplete", localPreference: a.localPreference,
             multiExitDiscriminator: a.multiExitDiscriminator, communities: (a.communities ?? []).map(\.description),

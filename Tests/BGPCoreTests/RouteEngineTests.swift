@@ -295,26 +295,39 @@ struct RouteEngineTests {
         #expect(engine.originatedPrefixes == [pfx("10.244.1.64/26")])
     }
 
-    @Test("Peers with the same outbound policy share one encoded stream; a different filter splits the group")
+    @Test("iBGP peers with the same outbound policy share one encoded stream; a different filter splits the group")
     func updateGroups() throws {
-        var engine = Self.engine()
-        let other = Peer("monitor2", address: "192.0.2.4", asn: 65002)
+        let clients = (2...4).map { Peer("Node_10_0_0_\($0)", address: "10.0.0.\($0)", asn: 64512) }
+        var engine = Self.engine(clusterID: "1.1.1.1")
         _ = Self.up(&engine, Self.tor)
-        _ = Self.up(&engine, Self.monitor)
-        _ = Self.up(&engine, other)
+        for client in clients {
+            _ = Self.up(&engine, client, settings: RoutingPeer(name: client.name, isReflectorClient: true))
+        }
         let out = engine.received(Self.update(["203.0.113.0/24"], asPath: [65001], nextHop: "192.0.2.2"), from: "tor")
         let sends = out.compactMap { if case .send(let peers, _) = $0 { peers } else { nil } }
-        #expect(sends.contains(["monitor", "monitor2", "tor"]))
+        #expect(sends == [clients.map(\.name)])
+        #expect(engine.updateGroups.count == 2)  // the clients, and tor alone
 
         let filter = BGPFilter(name: "none", exportV4: [FilterRule(action: .reject)])
-        var split = Self.engine()
+        var split = Self.engine(clusterID: "1.1.1.1")
         _ = Self.up(&split, Self.tor)
-        _ = Self.up(&split, Self.monitor)
-        _ = Self.up(&split, other, settings: RoutingPeer(name: "monitor2", filters: [filter]))
+        _ = Self.up(&split, clients[0], settings: RoutingPeer(name: clients[0].name, isReflectorClient: true))
+        _ = Self.up(&split, clients[1], settings: RoutingPeer(name: clients[1].name, filters: [filter], isReflectorClient: true))
         let splitOut = split.received(Self.update(["203.0.113.0/24"], asPath: [65001], nextHop: "192.0.2.2"), from: "tor")
-        #expect(try Self.sent(to: "monitor2", splitOut).isEmpty)
-        #expect(Self.announced(try Self.sent(to: "monitor", splitOut)) == [pfx("203.0.113.0/24")])
-        #expect(split.updateGroups.count == 2)
+        #expect(try Self.sent(to: clients[1].name, splitOut).isEmpty)
+        #expect(Self.announced(try Self.sent(to: clients[0].name, splitOut)) == [pfx("203.0.113.0/24")])
+        #expect(split.updateGroups.count == 3)
+    }
+
+    @Test("eBGP peers are never sent their own paths back (split horizon), even in the same AS")
+    func splitHorizon() throws {
+        var engine = Self.engine()
+        let twin = Peer("tor2", address: "192.0.2.4", asn: 65001)
+        _ = Self.up(&engine, Self.tor)
+        _ = Self.up(&engine, twin)
+        let out = engine.received(Self.update(["203.0.113.0/24"], asPath: [65001], nextHop: "192.0.2.2"), from: "tor")
+        #expect(try Self.sent(to: "tor", out).isEmpty)
+        #expect(Self.announced(try Self.sent(to: "tor2", out)) == [pfx("203.0.113.0/24")])
     }
 
     @Test("RFC 7606 treat-as-withdraw removes the prefixes and keeps the session")

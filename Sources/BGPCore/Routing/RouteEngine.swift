@@ -150,8 +150,13 @@ public struct RouteEngine: Sendable {
             settings: settings, negotiated: negotiated, source: source, target: target, importPolicy: importPolicy,
             ribIn: AdjRIBIn(keepPrePolicy: settings.keepPrePolicy || !importPolicy.filters.isEmpty))
 
+        // eBGP peers get a group of their own so split horizon is exact: a shared stream would send every path
+        // back to the peer it came from (the peer drops it by AS_PATH loop detection, but a route server would
+        // echo a full table). iBGP peers share groups: a reflected path that reaches its own client is dropped
+        // there by ORIGINATOR_ID (RFC 4456 §8), and plain iBGP never re-advertises iBGP paths.
         let key = UpdateGroupKey(
-            target: target, session: negotiated, isolated: settings.isolated, exportFilters: settings.filters)
+            target: target, session: negotiated, isolated: settings.isolated || !negotiated.isInternal,
+            exportFilters: settings.filters)
         switch generator.addPeer(settings.name, key: key) {
         case .newGroup(let id):
             let table = generator.initialDump(group: id, from: locRIB)
