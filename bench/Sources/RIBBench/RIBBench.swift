@@ -16,6 +16,7 @@ import MallocInterposerSwift
 struct RIBBench {
     static func main() throws {
         let arguments = CommandLine.arguments
+        if arguments.contains("--engine") { return try EngineBench.main(arguments) }
         let runs = arguments.firstIndex(of: "--runs").map { Int(arguments[$0 + 1])! } ?? 3
         let count = arguments.firstIndex(of: "--prefixes").map { Int(arguments[$0 + 1])! } ?? 1_000_000
         let sets = arguments.firstIndex(of: "--sets").map { Int(arguments[$0 + 1])! } ?? 1000
