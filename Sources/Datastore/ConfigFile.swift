@@ -14,10 +14,10 @@ public enum ConfigFile {
 
     /// Calico kinds Swiftlet reads but does not act on; any other unknown kind is an error.
     public static let ignoredKinds: Set<String> = [
-        "IPPool", "IPReservation", "FelixConfiguration", "ClusterInformation", "KubeControllersConfiguration",
+        "IPReservation", "FelixConfiguration", "ClusterInformation", "KubeControllersConfiguration",
         "GlobalNetworkPolicy", "NetworkPolicy", "StagedGlobalNetworkPolicy", "StagedNetworkPolicy",
         "StagedKubernetesNetworkPolicy", "GlobalNetworkSet", "NetworkSet", "HostEndpoint", "WorkloadEndpoint", "Profile",
-        "Tier", "IPAMConfiguration", "IPAMBlock", "BlockAffinity", "CalicoNodeStatus",
+        "Tier", "IPAMConfiguration", "IPAMBlock", "CalicoNodeStatus",
     ]
 
     /// Reads and decodes the file at `path`. Positions in errors are `path:line:column`.
@@ -98,7 +98,10 @@ public enum ConfigFile {
             if fields["kind"] == nil { decoder.missing("kind", in: root) }
             return nil
         }
-        let known = [BGPConfigurationResource.kind, BGPPeerResource.kind, NodeResource.kind, BGPFilterResource.kind]
+        let known = [
+            BGPConfigurationResource.kind, BGPPeerResource.kind, NodeResource.kind, BGPFilterResource.kind,
+            IPPoolResource.kind, BlockAffinityResource.kind,
+        ]
         guard known.contains(kind) || ignoredKinds.contains(kind) else {
             var message = "unknown kind \"\(kind)\" (Swiftlet reads \(known.joined(separator: ", ")) and lists other Calico kinds)"
             if let guess = ResourceDecoder.closest(to: kind, in: known + ignoredKinds.sorted()) {
@@ -163,6 +166,12 @@ public enum ConfigFile {
             var filter = decoder.bgpFilterSpec(spec, name: name)
             filter.name = name
             return .bgpFilter(.init(metadata: decoder.metadata(name: name, labels: labels, at: root.location), filter: filter))
+        case IPPoolResource.kind:
+            guard let value = decoder.ipPoolSpec(spec, document: root) else { return nil }
+            return .ipPool(.init(metadata: decoder.metadata(name: name, labels: labels, at: root.location), spec: value))
+        case BlockAffinityResource.kind:
+            guard let value = decoder.blockAffinitySpec(spec, document: root) else { return nil }
+            return .blockAffinity(.init(metadata: decoder.metadata(name: name, labels: labels, at: root.location), spec: value))
         default:
             return .ignored(.init(kind: kind, metadata: decoder.metadata(name: name, labels: labels, at: root.location)))
         }

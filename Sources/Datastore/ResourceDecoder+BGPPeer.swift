@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `BGPPeer.spec`: Calico's fields and rules (`node` xor `nodeSelector`; `peerSelector` xor `peerIP` + `asNumber`),
-// plus the Swiftlet session extensions (timers, `passive`, `localASNumber`, `multihop`).
+// plus the Swiftlet session extensions (timers, `passive`, `localASNumber`, `multihop`) and dynamic neighbors
+// (`peerIPRange` instead of `peerIP`, with `asNumber` or `asNumberRange`).
 
+import BGPWire
 import ClusterModel
 
 extension ResourceDecoder {
@@ -10,6 +12,7 @@ extension ResourceDecoder {
         "maxRestartTime", "keepOriginalNextHop", "numAllowedLocalASNumbers", "reachableBy", "filters",
         // Swiftlet extensions.
         "holdTime", "keepaliveTime", "connectRetryTime", "delayOpenTime", "passive", "localASNumber", "multihop",
+        "peerIPRange", "asNumberRange",
     ]
     /// Calico fields accepted but not acted on yet.
     static let bgpPeerIgnored: Set<String> = ["localWorkloadSelector", "nextHopMode", "reversePeering"]
@@ -51,6 +54,8 @@ extension ResourceDecoder {
         if let f = fields["passive"] { result.passive = bool(f) }
         if let f = fields["localASNumber"] { result.localASNumber = asNumber(f) }
         if let f = fields["multihop"] { result.multihop = integer(f, in: 1...255, what: "a TTL").map { UInt8($0) } }
+        if let f = fields["peerIPRange"] { result.peerIPRange = prefix(f) }
+        if let f = fields["asNumberRange"] { result.asNumberRange = asNumberRange(f) }
 
         // Calico: "When [nodeSelector] is set, the Node field must be empty."
         if fields["node"] != nil, let f = fields["nodeSelector"] {
@@ -61,10 +66,44 @@ extension ResourceDecoder {
             for key in ["peerIP", "asNumber"] {
                 if let f = fields[key] { fail(f, "cannot be combined with spec.peerSelector") }
             }
+        } else if let rangeField = fields["peerIPRange"] {
+            // Swiftlet: a range replaces peerIP, and the AS may be a range too.
+            if fields["peerIP"] != nil { fail(rangeField, "cannot be combined with spec.peerIP; use one of them") }
+            if fields["asNumber"] != nil, let f = fields["asNumberRange"] {
+                fail(f, "cannot be combined with spec.asNumber; use one of them")
+            }
+            if fields["asNumber"] == nil, fields["asNumberRange"] == nil {
+                missing("asNumber", in: spec, " (the peers' AS, or give spec.asNumberRange)")
+            }
+            if result.passive == false, let f = fields["passive"] {
+                fail(f, "must not be false with spec.peerIPRange: a range has no address to connect to")
+            }
         } else {
-            if fields["peerIP"] == nil { missing("peerIP", in: spec, " (or give spec.peerSelector)") }
+            if fields["peerIP"] == nil { missing("peerIP", in: spec, " (or give spec.peerSelector or spec.peerIPRange)") }
             if fields["asNumber"] == nil { missing("asNumber", in: spec, " (the peer's AS)") }
         }
+        if fields["peerIPRange"] == nil, let f = fields["asNumberRange"] {
+            fail(f, "applies only with spec.peerIPRange")
+        }
+        if fields["peerSelector"] != nil, let f = fields["peerIPRange"] {
+            fail(f, "cannot be combined with spec.peerSelector")
+        }
         return result
+    }
+
+    /// `"64512-64600"`: two AS numbers, the first not greater than the second.
+    mutating func asNumberRange(_ field: YAMLField) -> ClosedRange<UInt32>? {
+        if let text = field.scalarText {
+            let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+            if parts.count == 2, let low = ASNumber.parse(parts[0]), let high = ASNumber.parse(parts[1]) {
+                guard low <= high else {
+                    fail(field, "the first AS number must not be greater than the second, got \(field.shownValue)")
+                    return nil
+                }
+                return low...high
+            }
+        }
+        fail(field, "expected two AS numbers \(ASNumber.rangeText) as \"first-last\" such as \"64512-64600\", got \(field.shownValue)")
+        return nil
     }
 }

@@ -164,6 +164,32 @@ struct ResourceDecoder {
         return nil
     }
 
+    /// A CIDR with no host bits set (`10.0.0.0/16`, `fd00::/64`); with `allowAddress`, a bare address means its host
+    /// prefix (Calico's `net` validation, `ParseCIDROrIP`).
+    mutating func prefix(_ field: YAMLField, family: IPAddress.Family? = nil, allowAddress: Bool = false) -> IPPrefix? {
+        if let text = field.scalarText {
+            let value: IPPrefix?
+            if allowAddress, !text.contains("/"), let address = IPAddress(text) {
+                value = IPPrefix(address: address, length: UInt8(address.family.bitWidth))
+            } else {
+                value = IPPrefix(text)
+            }
+            if let value, family == nil || value.family == family { return value }
+        }
+        let what = family.map { $0 == .ipv4 ? "an IPv4 CIDR such as \"10.0.0.0/16\"" : "an IPv6 CIDR such as \"fd00::/64\"" }
+            ?? "a CIDR such as \"10.0.0.0/16\" or \"fd00::/64\""
+        var message = "expected \(what)"
+        if let text = field.scalarText, let slash = text.firstIndex(of: "/"), let address = IPAddress(text[..<slash]),
+            let length = UInt8(text[text.index(after: slash)...]), Int(length) <= address.family.bitWidth
+        {
+            message += " with no host bits set (\(IPPrefix(address: address, length: length)))"
+        } else if allowAddress {
+            message += " or an address"
+        }
+        fail(field, "\(message), got \(field.shownValue)")
+        return nil
+    }
+
     /// Seconds from a duration string (`90s`, `2m`, `1h30m`) or a plain integer, within `range`.
     mutating func seconds(_ field: YAMLField, in range: ClosedRange<Int64>, rule: String = "") -> Int64? {
         guard let text = field.scalarText, !field.isNull else {

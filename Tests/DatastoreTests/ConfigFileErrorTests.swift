@@ -52,7 +52,7 @@ struct ConfigFileErrorTests {
         Case(
             rule: "peerIP is required without peerSelector",
             yaml: peer("asNumber: 65000"),
-            expected: #"t.yaml:5:1: BGPPeer(rack1-tor).spec.peerIP: required field "peerIP" is missing (or give spec.peerSelector)"#),
+            expected: #"t.yaml:5:1: BGPPeer(rack1-tor).spec.peerIP: required field "peerIP" is missing (or give spec.peerSelector or spec.peerIPRange)"#),
         Case(
             rule: "asNumber is required without peerSelector",
             yaml: peer("peerIP: 10.0.0.1"),
@@ -154,7 +154,7 @@ struct ConfigFileErrorTests {
                 metadata:
                   name: p
                 """,
-            expected: #"t.yaml:2:7: document 1.kind: unknown kind "BGPPear" (Swiftlet reads BGPConfiguration, BGPPeer, Node, BGPFilter and lists other Calico kinds); did you mean "BGPPeer"?"#),
+            expected: #"t.yaml:2:7: document 1.kind: unknown kind "BGPPear" (Swiftlet reads BGPConfiguration, BGPPeer, Node, BGPFilter, IPPool, BlockAffinity and lists other Calico kinds); did you mean "BGPPeer"?"#),
         Case(
             rule: "metadata.name is required",
             yaml: """

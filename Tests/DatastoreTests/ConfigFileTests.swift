@@ -69,15 +69,14 @@ struct ConfigFileTests {
     func ignoredKinds() {
         let yaml = """
             apiVersion: projectcalico.org/v3
-            kind: IPPool
+            kind: IPReservation
             metadata:
-              name: default-ipv4-ippool
+              name: reserved
             spec:
-              cidr: 192.168.0.0/16
-              ipipMode: Always
+              reservedCIDRs: [192.168.0.0/24]
             """
         let resources = ConfigFixtures.resources(yaml)
-        #expect(resources == [.ignored(IgnoredResource(kind: "IPPool", metadata: resources.first!.metadata))])
+        #expect(resources == [.ignored(IgnoredResource(kind: "IPReservation", metadata: resources.first!.metadata))])
     }
 
     @Test("Empty documents (a leading or trailing ---) are skipped")

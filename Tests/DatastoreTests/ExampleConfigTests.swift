@@ -13,7 +13,10 @@ struct ExampleConfigTests {
     @Test("config/ holds the documented examples")
     func examplesExist() {
         let files = ConfigFixtures.exampleFiles
-        for name in ["swiftlet.yaml", "mesh-3-nodes.yaml", "ebgp-tor.yaml", "route-reflector-client.yaml"] {
+        for name in [
+            "swiftlet.yaml", "mesh-3-nodes.yaml", "ebgp-tor.yaml", "route-reflector-client.yaml",
+            "route-reflector-dynamic.yaml",
+        ] {
             #expect(files.contains(name), "config/\(name) is missing")
         }
     }
@@ -63,7 +66,8 @@ struct ExampleConfigTests {
         }
         #expect(config.peer(named: "Mesh_10_0_0_1")?.sourceAddress == ConfigFixtures.ip("10.0.0.2"))
         #expect(config.peer(named: "Mesh_fd00__a")?.sourceAddress == ConfigFixtures.ip("fd00::2"))
-        #expect(config.notes.contains { $0.hasPrefix("IPPool(default-ipv4-ippool)") })
+        #expect(config.ipPools.map(\.metadata.name) == ["default-ipv4-ippool", "default-ipv6-ippool"])
+        #expect(!config.notes.contains { $0.hasPrefix("IPPool(") })
     }
 
     @Test("mesh-3-nodes.yaml: each pair has exactly one active side (bird.cfg.template `gt $onode_ip $node_ip`)")
@@ -124,5 +128,51 @@ struct ExampleConfigTests {
         #expect(config.peer(named: "Node_10_0_0_1")?.routeReflectorClient == true)
         #expect(config.peer(named: "Node_10_0_0_2")?.routeReflectorClient == true)
         #expect(config.peer(named: "Node_10_0_0_101")?.routeReflectorClient == false)
+    }
+
+    @Test("mesh-3-nodes.yaml: blocks by node name, one per pool; each node exports its block, not what is inside")
+    func meshBlocks() throws {
+        let expected = [
+            "node-1": ["192.168.0.0/26", "fd00:10::/122"], "node-2": ["192.168.0.64/26", "fd00:10::40/122"],
+            "node-3": ["192.168.0.128/26", "fd00:10::80/122"],
+        ]
+        for (node, blocks) in expected {
+            let config = try ConfigFixtures.planExample("mesh-3-nodes.yaml", node: node)
+            #expect(config.originated.map(\.prefix.description) == blocks)
+            #expect(config.originated.allSatisfy { $0.blackhole && $0.reason == "assigned block" })
+            #expect(config.exportScope.evaluate(IPPrefix(blocks[0])!) == (true, "own block"))
+        }
+        let node2 = try ConfigFixtures.planExample("mesh-3-nodes.yaml", node: "node-2")
+        #expect(node2.exportScope.evaluate(IPPrefix("192.168.0.65/32")!).accepted == false)
+        #expect(node2.exportScope.evaluate(IPPrefix("192.168.0.0/26")!) == (true, "in IP pool default-ipv4-ippool"))
+    }
+
+    @Test("ebgp-tor.yaml: the rack's block plus the service ranges, tagged with the configured communities")
+    func ebgpTorRoutes() throws {
+        let config = try ConfigFixtures.planExample("ebgp-tor.yaml", node: "rack1-node2")
+        #expect(config.originated.map(\.description) == [
+            "10.96.0.0/12 (serviceClusterIPs)", "10.244.0.64/26 blackhole (assigned block)",
+            "203.0.113.0/24 (serviceExternalIPs)",
+        ])
+        #expect(config.communityAdvertisements.map(\.cidr.description) == ["10.244.0.0/16", "203.0.113.0/24"])
+        #expect(config.communityAdvertisements.last?.communities.map(\.description) == ["65001:100", "65001:200:1"])
+        #expect(config.exportScope.evaluate(IPPrefix("203.0.113.0/24")!).accepted)
+    }
+
+    @Test("route-reflector-dynamic.yaml on rr-1: two dynamic ranges plus the reverse peering of the listed client")
+    func routeReflectorDynamic() throws {
+        let rr = try ConfigFixtures.planExample("route-reflector-dynamic.yaml", node: "rr-1")
+        #expect(rr.peers.map(\.name) == ["Node_10_0_0_1"])
+        #expect(rr.dynamicNeighbors.map(\.name) == ["Dynamic_10_0_0_0_24", "Dynamic_10_10_0_0_24"])
+        let nodes = try #require(rr.dynamicNeighbor(named: "Dynamic_10_0_0_0_24"))
+        #expect(nodes.template.passive && nodes.template.routeReflectorClient && nodes.template.holdTime == 30)
+        let edge = try #require(rr.dynamicNeighbor(named: "Dynamic_10_10_0_0_24"))
+        #expect(edge.asNumbers == 65100...65199 && !edge.template.routeReflectorClient)
+        #expect(rr.originated.isEmpty)  // the pool does not select the reflector
+
+        let client = try ConfigFixtures.planExample("route-reflector-dynamic.yaml", node: "node-1")
+        #expect(client.peers.map(\.name) == ["Node_10_0_0_100"])
+        #expect(client.dynamicNeighbors.isEmpty)
+        #expect(client.originated.map(\.prefix.description) == ["10.244.0.0/26"])
     }
 }

@@ -51,7 +51,7 @@ struct SecretStoreTests {
         #expect(errors.count == 1)
         let error = try #require(errors.first)
         #expect(error.field == "BGPPeer(rack1-tor-node1).spec.password.secretKeyRef")
-        #expect(error.file.hasSuffix("config/ebgp-tor.yaml") && error.line == 46 && error.column == 5)
+        #expect(error.file.hasSuffix("config/ebgp-tor.yaml") && error.line == 61 && error.column == 5)
         #expect(error.message.contains(dir))
     }
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // What one swiftletd instance runs, planned from the cluster's resources for one node: its identity (router ID,
-// AS), where it listens, and the sessions it keeps. Everything here is resolved: defaults applied, secrets read,
-// selectors evaluated, so the daemon never looks at Calico resources again.
+// AS), where it listens, the sessions it keeps, the routes it originates and the rules for what it may export.
+// Everything here is resolved: defaults applied, secrets read, selectors evaluated, community names looked up, blocks
+// assigned, so the daemon never looks at Calico resources again.
 
+import BGPPolicy
 import BGPWire
 
 /// The configuration of the BGP speaker on one node.
@@ -23,12 +25,24 @@ public struct DaemonConfiguration: Hashable, Sendable {
     public var logSeverity: BGPConfigurationResource.LogSeverity
     /// Things the daemon should log once at startup: accepted-but-ignored fields and kinds, unsupported selectors.
     public var notes: [String]
+    /// The node's own blocks (blackholed) and the service ranges it advertises, sorted by prefix.
+    public var originated: [OriginatedRoute]
+    /// What any session may export (`calico_export_to_bgp_peers`), applied after the session's BGPFilters.
+    public var exportScope: ExportScope
+    /// `prefixAdvertisements` of the node's BGPConfiguration, else of `default`, names resolved; applied on export.
+    public var communityAdvertisements: [CommunityAdvertisement]
+    /// BGPPeer `peerIPRange`s that apply to this node, sorted by name.
+    public var dynamicNeighbors: [DynamicNeighborRange]
+    /// Every IPPool, sorted by name (the kernel side needs their encapsulation).
+    public var ipPools: [IPPoolResource]
 
     public init(
         nodeName: String, routerID: IPAddress, localAS: UInt32, listenAddress: IPAddress? = nil,
         listenPort: UInt16 = BGPConfigurationResource.defaultListenPort, peers: [PeerSpec] = [],
         routeReflectorClusterID: IPAddress? = nil, logSeverity: BGPConfigurationResource.LogSeverity = .info,
-        notes: [String] = []
+        notes: [String] = [], originated: [OriginatedRoute] = [], exportScope: ExportScope = ExportScope(),
+        communityAdvertisements: [CommunityAdvertisement] = [], dynamicNeighbors: [DynamicNeighborRange] = [],
+        ipPools: [IPPoolResource] = []
     ) {
         self.nodeName = nodeName
         self.routerID = routerID
@@ -39,8 +53,18 @@ public struct DaemonConfiguration: Hashable, Sendable {
         self.routeReflectorClusterID = routeReflectorClusterID
         self.logSeverity = logSeverity
         self.notes = notes
+        self.originated = originated
+        self.exportScope = exportScope
+        self.communityAdvertisements = communityAdvertisements
+        self.dynamicNeighbors = dynamicNeighbors
+        self.ipPools = ipPools
     }
 
     /// The peer called `name` (`Mesh_10_0_0_2`), if any.
     public func peer(named name: String) -> PeerSpec? { peers.first { $0.name == name } }
+
+    /// The dynamic neighbor range called `name` (`Dynamic_10_0_0_0_24`), if any.
+    public func dynamicNeighbor(named name: String) -> DynamicNeighborRange? {
+        dynamicNeighbors.first { $0.name == name }
+    }
 }

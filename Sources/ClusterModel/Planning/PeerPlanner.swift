@@ -6,7 +6,10 @@
 // - BGPPeer resources (confd `client.go` `updatePeersV1`): global peers first (`Global_<ip>`), then node-specific
 //   ones (`Node_<ip>`) unless a global peering already covers the address, then the reverse peerings a selector or a
 //   peerIP naming a Calico node implies;
-// - BGPPeer `filters`, resolved to BGPFilter values in the order listed (a name with no BGPFilter is an error).
+// - BGPPeer `filters`, resolved to BGPFilter values in the order listed (a name with no BGPFilter is an error);
+// - BGPPeer `peerIPRange` (a Swiftlet extension): dynamic neighbor ranges (`PeerPlanner+DynamicNeighbors.swift`);
+// - IP pools, block affinities and service ranges: the routes the node originates and its export scope
+//   (`PeerPlanner+Routes.swift`).
 
 import BGPPolicy
 import BGPWire
@@ -34,7 +37,7 @@ public enum PeerPlanner {
 }
 
 /// The state of one planning run.
-private struct Planning {
+struct Planning {
     let resources: [Resource]
     let nodeName: String
     var errors: [ConfigError] = []
@@ -44,6 +47,12 @@ private struct Planning {
     var nodeConfigs: [String: BGPConfigurationResource] = [:]
     var bgpPeers: [BGPPeerResource] = []
     var bgpFilters: [String: BGPFilterResource] = [:]
+    var ipPools: [IPPoolResource] = []
+    var blockAffinities: [BlockAffinityResource] = []
+    /// Resolved `BGPPeer.spec.password` per resource name (`nil` when unset or missing).
+    var passwordCache: [String: String?] = [:]
+    /// Resolved `BGPPeer.spec.filters` per resource name.
+    var filterCache: [String: [BGPFilter]] = [:]
 
     init(resources: [Resource], nodeName: String) {
         self.resources = resources
@@ -56,6 +65,8 @@ private struct Planning {
             case .node(let node): nodes[node.metadata.name] = node
             case .bgpFilter(let filter): bgpFilters[filter.metadata.name] = filter
             case .bgpPeer(let peer): bgpPeers.append(peer)
+            case .ipPool(let pool): ipPools.append(pool)
+            case .blockAffinity(let affinity): blockAffinities.append(affinity)
             case .bgpConfiguration(let config):
                 switch config.scope {
                 case .cluster: clusterConfig = config
@@ -67,6 +78,8 @@ private struct Planning {
             }
         }
         bgpPeers.sort { $0.metadata.name < $1.metadata.name }
+        ipPools.sort { $0.metadata.name < $1.metadata.name }
+        blockAffinities.sort { $0.metadata.name < $1.metadata.name }
     }
 
     /// The default hold, keepalive and connect-retry times for this node's sessions.
@@ -145,6 +158,8 @@ private struct Planning {
         for (peer, _) in peers.values where peer.holdTime != 0 && (peer.keepaliveTime ?? 0) > peer.holdTime {
             notes.append("\(peer.name): keepalive time \(peer.keepaliveTime!)s exceeds hold time \(peer.holdTime)s")
         }
+        let dynamicNeighbors = dynamicNeighborRanges(local, secrets: secrets)
+        let routes = plannedRoutes(local)
         guard errors.isEmpty else { return .failure(ConfigErrors(errors)) }
 
         let bindMode = nodeConfig?.spec.bindMode ?? clusterConfig?.spec.bindMode ?? .none
@@ -157,7 +172,9 @@ private struct Planning {
                 peers: peers.values.map(\.0).sorted { $0.name < $1.name },
                 routeReflectorClusterID: bgp.routeReflectorClusterID,
                 logSeverity: nodeConfig?.spec.logSeverityScreen ?? clusterConfig?.spec.logSeverityScreen ?? .info,
-                notes: notes))
+                notes: notes, originated: routes.originated, exportScope: routes.exportScope,
+                communityAdvertisements: routes.communityAdvertisements, dynamicNeighbors: dynamicNeighbors,
+                ipPools: ipPools))
     }
 
     // MARK: Mesh
@@ -228,37 +245,6 @@ private struct Planning {
     ) -> [(PeerSpec, BGPPeerResource)] {
         var result: [(PeerSpec, BGPPeerResource)] = []
         var globalAddresses: Set<PeerAddress> = []
-        var passwords: [String: String?] = [:]
-        func password(_ resource: BGPPeerResource) -> String? {
-            guard let reference = resource.spec.password else { return nil }
-            if let cached = passwords[resource.metadata.name] { return cached }
-            let value = resolve(
-                reference, kind: BGPPeerResource.kind, metadata: resource.metadata,
-                field: "spec.password.secretKeyRef", secrets: secrets)
-            passwords[resource.metadata.name] = value
-            return value
-        }
-        var resolvedFilters: [String: [BGPFilter]] = [:]
-        func filters(_ resource: BGPPeerResource) -> [BGPFilter] {
-            if let cached = resolvedFilters[resource.metadata.name] { return cached }
-            var result: [BGPFilter] = []
-            for (index, name) in resource.spec.filters.enumerated() {
-                if let filter = bgpFilters[name] {
-                    result.append(filter.filter)
-                } else {
-                    // confd skips a missing filter silently (`GetValue` fails, nothing is rendered); a typo here
-                    // would silently drop a policy, so Swiftlet refuses it.
-                    let known = bgpFilters.keys.sorted()
-                    let list = known.isEmpty ? "there are no BGPFilter resources" : "known: \(known.joined(separator: ", "))"
-                    errors.append(
-                        resource.metadata.error(
-                            kind: BGPPeerResource.kind, field: "spec.filters[\(index)]",
-                            "no BGPFilter is named \"\(name)\" (\(list))"))
-                }
-            }
-            resolvedFilters[resource.metadata.name] = result
-            return result
-        }
         for resource in bgpPeers {
             _ = filters(resource)  // every name is checked, also on peerings this node does not keep
             for (field, selector) in [("spec.nodeSelector", resource.spec.nodeSelector), ("spec.peerSelector", resource.spec.peerSelector)]
@@ -299,7 +285,7 @@ private struct Planning {
                     let name = PeerSpec.protocolName(prefix: prefix, address: target.0.address, explicitPort: target.explicitPort)
                     let peer = makePeer(
                         name: name, to: target.0, remoteAS: target.remoteAS, remote: target.remote, resource: resource,
-                        local: local, password: password(resource), filters: filters(resource))
+                        local: local, password: password(resource, secrets: secrets), filters: filters(resource))
                     result.append((peer, resource))
                 }
             }
@@ -318,11 +304,44 @@ private struct Planning {
                     let peer = makePeer(
                         name: PeerSpec.protocolName(prefix: "Node", address: address, explicitPort: port), to: target,
                         remoteAS: asNumber(of: other), remote: other.bgp, resource: resource, local: local,
-                        password: password(resource), filters: filters(resource))
+                        password: password(resource, secrets: secrets), filters: filters(resource))
                     result.append((peer, resource))
                 }
             }
         }
+        return result
+    }
+
+    /// The resolved password of a BGPPeer, read once per resource.
+    mutating func password(_ resource: BGPPeerResource, secrets: (SecretReference) -> String?) -> String? {
+        guard let reference = resource.spec.password else { return nil }
+        if let cached = passwordCache[resource.metadata.name] { return cached }
+        let value = resolve(
+            reference, kind: BGPPeerResource.kind, metadata: resource.metadata, field: "spec.password.secretKeyRef",
+            secrets: secrets)
+        passwordCache[resource.metadata.name] = value
+        return value
+    }
+
+    /// The BGPFilters a BGPPeer names, in order; each missing name is an error, reported once.
+    mutating func filters(_ resource: BGPPeerResource) -> [BGPFilter] {
+        if let cached = filterCache[resource.metadata.name] { return cached }
+        var result: [BGPFilter] = []
+        for (index, name) in resource.spec.filters.enumerated() {
+            if let filter = bgpFilters[name] {
+                result.append(filter.filter)
+            } else {
+                // confd skips a missing filter silently (`GetValue` fails, nothing is rendered); a typo here
+                // would silently drop a policy, so Swiftlet refuses it.
+                let known = bgpFilters.keys.sorted()
+                let list = known.isEmpty ? "there are no BGPFilter resources" : "known: \(known.joined(separator: ", "))"
+                errors.append(
+                    resource.metadata.error(
+                        kind: BGPPeerResource.kind, field: "spec.filters[\(index)]",
+                        "no BGPFilter is named \"\(name)\" (\(list))"))
+            }
+        }
+        filterCache[resource.metadata.name] = result
         return result
     }
 

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // `kind: BGPConfiguration` (Calico v3): cluster-wide BGP settings in the resource named `default`, and per-node
 // overrides in resources named `node.<nodeName>`. Fields Calico has keep Calico's names and defaults; the timer and
-// listen-address fields are Swiftlet extensions (BIRD took them from its own config, not from Calico).
+// listen-address fields are Swiftlet extensions (BIRD took them from its own config, not from Calico). Service ranges
+// and `serviceLoadBalancerAggregation` are read from `default` only (confd `getServiceClusterIPs(globalBGPConfig)`);
+// `communities` and `prefixAdvertisements` from `node.<name>` replace those of `default` (confd looks up the node key
+// first), and names are resolved within the one resource, as Calico's validator does.
 
+import BGPPolicy
 import BGPWire
 
 /// A `BGPConfiguration` resource.
@@ -31,6 +35,23 @@ public struct BGPConfigurationResource: Hashable, Sendable {
         case none = "None", nodeIP = "NodeIP"
     }
 
+    /// Calico's `serviceLoadBalancerAggregation`: `Enabled` (the default) advertises the `serviceLoadBalancerIPs`
+    /// ranges whole from every node; `Disabled` advertises one /32 per service instead (not done by Swiftlet yet).
+    public enum ServiceLoadBalancerAggregation: String, Hashable, Sendable, CaseIterable {
+        case enabled = "Enabled", disabled = "Disabled"
+    }
+
+    /// One `communities` entry: a name `prefixAdvertisements` can use instead of the value.
+    public struct NamedCommunity: Hashable, Sendable {
+        public var name: String
+        public var value: CommunityValue
+
+        public init(name: String, value: CommunityValue) {
+            self.name = name
+            self.value = value
+        }
+    }
+
     public struct Spec: Hashable, Sendable {
         /// Default AS for nodes without their own `bgp.asNumber`; only on `default`.
         public var asNumber: UInt32?
@@ -44,6 +65,18 @@ public struct BGPConfigurationResource: Hashable, Sendable {
         /// Graceful restart time (seconds) for mesh sessions; only on `default`.
         public var nodeMeshMaxRestartTime: UInt16?
         public var bindMode: BindMode?
+        /// `serviceClusterIPs[].cidr`; only on `default`.
+        public var serviceClusterIPs: [IPPrefix]
+        /// `serviceExternalIPs[].cidr`; only on `default`.
+        public var serviceExternalIPs: [IPPrefix]
+        /// `serviceLoadBalancerIPs[].cidr`; only on `default`.
+        public var serviceLoadBalancerIPs: [IPPrefix]
+        /// `nil` means `Enabled`; only on `default`.
+        public var serviceLoadBalancerAggregation: ServiceLoadBalancerAggregation?
+        public var communities: [NamedCommunity]
+        /// `prefixAdvertisements` with community names resolved; `nil` when the field is absent (a `node.<name>`
+        /// resource without it leaves `default`'s in force).
+        public var prefixAdvertisements: [CommunityAdvertisement]?
 
         // Swiftlet extensions (not in Calico's schema).
         /// Default hold time (seconds) for every session of the node(s) in scope.
@@ -59,7 +92,10 @@ public struct BGPConfigurationResource: Hashable, Sendable {
             asNumber: UInt32? = nil, nodeToNodeMeshEnabled: Bool? = nil, listenPort: UInt16? = nil,
             logSeverityScreen: LogSeverity? = nil, nodeMeshPassword: SecretReference? = nil,
             nodeMeshMaxRestartTime: UInt16? = nil, bindMode: BindMode? = nil, holdTime: UInt16? = nil,
-            keepaliveTime: UInt16? = nil, connectRetryTime: UInt16? = nil, listenAddress: IPAddress? = nil
+            keepaliveTime: UInt16? = nil, connectRetryTime: UInt16? = nil, listenAddress: IPAddress? = nil,
+            serviceClusterIPs: [IPPrefix] = [], serviceExternalIPs: [IPPrefix] = [],
+            serviceLoadBalancerIPs: [IPPrefix] = [], serviceLoadBalancerAggregation: ServiceLoadBalancerAggregation? = nil,
+            communities: [NamedCommunity] = [], prefixAdvertisements: [CommunityAdvertisement]? = nil
         ) {
             self.asNumber = asNumber
             self.nodeToNodeMeshEnabled = nodeToNodeMeshEnabled
@@ -72,6 +108,12 @@ public struct BGPConfigurationResource: Hashable, Sendable {
             self.keepaliveTime = keepaliveTime
             self.connectRetryTime = connectRetryTime
             self.listenAddress = listenAddress
+            self.serviceClusterIPs = serviceClusterIPs
+            self.serviceExternalIPs = serviceExternalIPs
+            self.serviceLoadBalancerIPs = serviceLoadBalancerIPs
+            self.serviceLoadBalancerAggregation = serviceLoadBalancerAggregation
+            self.communities = communities
+            self.prefixAdvertisements = prefixAdvertisements
         }
     }
 

@@ -2,7 +2,8 @@
 // `kind: BGPPeer` (Calico v3): one explicit peering rule. It applies to one node (`node`), to the nodes a
 // `nodeSelector` matches, or to every node (neither set), and names the remote side by `peerIP` + `asNumber` or by a
 // `peerSelector` over Calico nodes. The session timers, `passive`, `localASNumber` and `multihop` are Swiftlet
-// extensions; Calico took those from BIRD's template.
+// extensions; Calico took those from BIRD's template. So are `peerIPRange` and `asNumberRange` (dynamic neighbors,
+// like BIRD's `neighbor range`): the node accepts sessions from any address in the range, never connecting out.
 
 import BGPWire
 
@@ -47,6 +48,10 @@ public struct BGPPeerResource: Hashable, Sendable {
         public var localASNumber: UInt32?
         /// Outgoing TTL for an eBGP peer more than one hop away.
         public var multihop: UInt8?
+        /// Accept sessions from any address in this prefix (instead of `peerIP`).
+        public var peerIPRange: IPPrefix?
+        /// With `peerIPRange`: the AS numbers a connecting peer may have (instead of `asNumber`).
+        public var asNumberRange: ClosedRange<UInt32>?
 
         public init(
             node: String? = nil, nodeSelector: NodeSelector? = nil, peerSelector: NodeSelector? = nil,
@@ -55,7 +60,8 @@ public struct BGPPeerResource: Hashable, Sendable {
             keepOriginalNextHop: Bool = false, numAllowedLocalASNumbers: UInt32? = nil, reachableBy: IPAddress? = nil,
             filters: [String] = [],
             holdTime: UInt16? = nil, keepaliveTime: UInt16? = nil, connectRetryTime: UInt16? = nil,
-            delayOpenTime: UInt16? = nil, passive: Bool? = nil, localASNumber: UInt32? = nil, multihop: UInt8? = nil
+            delayOpenTime: UInt16? = nil, passive: Bool? = nil, localASNumber: UInt32? = nil, multihop: UInt8? = nil,
+            peerIPRange: IPPrefix? = nil, asNumberRange: ClosedRange<UInt32>? = nil
         ) {
             self.node = node
             self.nodeSelector = nodeSelector
@@ -77,6 +83,8 @@ public struct BGPPeerResource: Hashable, Sendable {
             self.passive = passive
             self.localASNumber = localASNumber
             self.multihop = multihop
+            self.peerIPRange = peerIPRange
+            self.asNumberRange = asNumberRange
         }
 
         /// Neither `node` nor `nodeSelector`: the peering applies to every node (Calico's "global" peer).

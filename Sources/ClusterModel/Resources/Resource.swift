@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // One Calico v3 resource (`apiVersion: projectcalico.org/v3`) as read from a config file or datastore. The kinds
-// that decide BGP sessions and their filters are typed; every other kind (IPPool, FelixConfiguration, …) is kept as
-// `IgnoredResource` so it is listed, not silently dropped.
+// that decide BGP sessions, their filters and the routes a node originates are typed; every other kind
+// (FelixConfiguration, IPReservation, …) is kept as `IgnoredResource` so it is listed, not silently dropped.
 
 /// A Calico v3 resource.
 public enum Resource: Hashable, Sendable {
@@ -9,7 +9,9 @@ public enum Resource: Hashable, Sendable {
     case bgpPeer(BGPPeerResource)
     case node(NodeResource)
     case bgpFilter(BGPFilterResource)
-    /// A known or unknown kind Swiftlet does not act on yet (IPPool, FelixConfiguration, …).
+    case ipPool(IPPoolResource)
+    case blockAffinity(BlockAffinityResource)
+    /// A known or unknown kind Swiftlet does not act on yet (FelixConfiguration, IPReservation, …).
     case ignored(IgnoredResource)
 
     /// The resource's `kind`, as spelled in YAML.
@@ -19,6 +21,8 @@ public enum Resource: Hashable, Sendable {
         case .bgpPeer: BGPPeerResource.kind
         case .node: NodeResource.kind
         case .bgpFilter: BGPFilterResource.kind
+        case .ipPool: IPPoolResource.kind
+        case .blockAffinity: BlockAffinityResource.kind
         case .ignored(let resource): resource.kind
         }
     }
@@ -29,6 +33,8 @@ public enum Resource: Hashable, Sendable {
         case .bgpPeer(let resource): resource.metadata
         case .node(let resource): resource.metadata
         case .bgpFilter(let resource): resource.metadata
+        case .ipPool(let resource): resource.metadata
+        case .blockAffinity(let resource): resource.metadata
         case .ignored(let resource): resource.metadata
         }
     }
