@@ -9,13 +9,13 @@ import ClusterModel
 extension ResourceDecoder {
     static let bgpPeerFields = [
         "node", "nodeSelector", "peerSelector", "peerIP", "asNumber", "password", "sourceAddress", "ttlSecurity",
-        "maxRestartTime", "keepOriginalNextHop", "numAllowedLocalASNumbers", "reachableBy", "filters",
+        "maxRestartTime", "keepOriginalNextHop", "numAllowedLocalASNumbers", "reachableBy", "filters", "nextHopMode",
         // Swiftlet extensions.
         "holdTime", "keepaliveTime", "connectRetryTime", "delayOpenTime", "passive", "localASNumber", "multihop",
-        "peerIPRange", "asNumberRange",
+        "peerIPRange", "asNumberRange", "maxPrefixes",
     ]
     /// Calico fields accepted but not acted on yet.
-    static let bgpPeerIgnored: Set<String> = ["localWorkloadSelector", "nextHopMode", "reversePeering"]
+    static let bgpPeerIgnored: Set<String> = ["localWorkloadSelector", "reversePeering"]
 
     mutating func bgpPeerSpec(_ spec: YAMLField?, document: YAMLField) -> BGPPeerResource.Spec {
         var result = BGPPeerResource.Spec()
@@ -56,6 +56,12 @@ extension ResourceDecoder {
         if let f = fields["multihop"] { result.multihop = integer(f, in: 1...255, what: "a TTL").map { UInt8($0) } }
         if let f = fields["peerIPRange"] { result.peerIPRange = prefix(f) }
         if let f = fields["asNumberRange"] { result.asNumberRange = asNumberRange(f) }
+        if let f = fields["nextHopMode"] { result.nextHopMode = enumeration(f, as: BGPPeerResource.NextHopMode.self) }
+        if let f = fields["maxPrefixes"] { result.maxPrefixes = integer(f, in: 1...100_000_000, what: "a prefix count").map { Int($0) } }
+        // Calico: keepOriginalNextHop is the older spelling of nextHopMode Keep; both together must agree.
+        if let f = fields["nextHopMode"], result.keepOriginalNextHop, result.nextHopMode != .keep {
+            fail(f, "conflicts with spec.keepOriginalNextHop: true (use nextHopMode: Keep alone)")
+        }
 
         // Calico: "When [nodeSelector] is set, the Node field must be empty."
         if fields["node"] != nil, let f = fields["nodeSelector"] {

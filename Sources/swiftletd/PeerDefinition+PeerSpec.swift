@@ -20,8 +20,9 @@ extension PeerDefinition {
                 flags: 0, restartTime: restart, families: spec.families.map { .init(family: $0, forwardingPreserved: false) })
         }
         let routing = RoutingPeer(
-            name: spec.name, filters: spec.filters, nextHopMode: spec.keepOriginalNextHop ? .keep : .auto,
-            isReflectorClient: spec.routeReflectorClient, allowASIn: Int(spec.allowedLocalASNumbers ?? 0))
+            name: spec.name, filters: spec.filters, nextHopMode: spec.nextHopMode.routing,
+            isReflectorClient: spec.routeReflectorClient, allowASIn: Int(spec.allowedLocalASNumbers ?? 0),
+            maximumPrefixes: spec.maximumPrefixes)
         self.init(
             name: spec.name, session: session, port: Int(spec.port), sourceAddress: spec.sourceAddress,
             socketOptions: PeerSocketOptions(
@@ -36,5 +37,15 @@ extension DynamicNeighborDefinition {
         template.session.acceptedPeerASes = range.asNumbers
         template.session.passive = true
         self.init(name: range.name, range: range.range, template: template)
+    }
+}
+
+extension BGPPeerResource.NextHopMode {
+    var routing: ExportTarget.NextHopMode {
+        switch self {
+        case .auto: .auto
+        case .self: .self
+        case .keep: .keep
+        }
     }
 }

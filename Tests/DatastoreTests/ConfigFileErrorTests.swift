@@ -195,6 +195,32 @@ struct ConfigFileErrorTests {
                 """,
             expected: #"t.yaml:11:26: BGPPeer(tor).spec.keepOriginalNextHop: expected true or false, got "yes-please""#),
         Case(
+            rule: "nextHopMode is one of Calico's three values",
+            yaml: """
+                apiVersion: projectcalico.org/v3
+                kind: BGPPeer
+                metadata:
+                  name: tor
+                spec:
+                  peerIP: 10.0.0.1
+                  asNumber: 65000
+                  nextHopMode: Sometimes
+                """,
+            expected: #"t.yaml:8:16: BGPPeer(tor).spec.nextHopMode: expected one of "Auto", "Self", "Keep", got "Sometimes""#),
+        Case(
+            rule: "maxPrefixes is a positive count",
+            yaml: """
+                apiVersion: projectcalico.org/v3
+                kind: BGPPeer
+                metadata:
+                  name: tor
+                spec:
+                  peerIP: 10.0.0.1
+                  asNumber: 65000
+                  maxPrefixes: 0
+                """,
+            expected: #"t.yaml:8:16: BGPPeer(tor).spec.maxPrefixes: expected a prefix count 1-100000000, got "0""#),
+        Case(
             rule: "YAML syntax errors keep their position",
             yaml: """
                 apiVersion: projectcalico.org/v3

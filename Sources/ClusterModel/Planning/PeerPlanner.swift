@@ -365,7 +365,8 @@ struct Planning {
             multihopTTL: spec.multihop, families: families(for: target.address, local: local.bgp, remote: remote),
             gracefulRestartTime: spec.maxRestartTime, keepOriginalNextHop: spec.keepOriginalNextHop,
             allowedLocalASNumbers: spec.numAllowedLocalASNumbers, reachableBy: spec.reachableBy,
-            routeReflectorClient: isClient, filters: filters)
+            routeReflectorClient: isClient, filters: filters, nextHopMode: spec.nextHopMode,
+            maximumPrefixes: spec.maxPrefixes)
     }
 
     // MARK: Helpers

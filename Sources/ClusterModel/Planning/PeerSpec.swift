@@ -43,6 +43,10 @@ public struct PeerSpec: Hashable, Sendable {
     public var gracefulRestartTime: UInt16?
     /// Calico `keepOriginalNextHop` (BIRD `next hop keep`).
     public var keepOriginalNextHop: Bool
+    /// Calico `nextHopMode`; `keepOriginalNextHop` maps to `.keep`.
+    public var nextHopMode: BGPPeerResource.NextHopMode
+    /// End the session with Cease 6/1 above this many received paths (Swiftlet `maxPrefixes`).
+    public var maximumPrefixes: Int?
     /// Calico `numAllowedLocalASNumbers` (BIRD `allow local as N`).
     public var allowedLocalASNumbers: UInt32?
     /// Calico `reachableBy`: the gateway towards the peer.
@@ -59,8 +63,11 @@ public struct PeerSpec: Hashable, Sendable {
         delayOpenTime: UInt16? = nil, password: String? = nil, sourceAddress: IPAddress? = nil,
         ttlSecurityHops: UInt8? = nil, multihopTTL: UInt8? = nil, families: [AddressFamily],
         gracefulRestartTime: UInt16? = nil, keepOriginalNextHop: Bool = false, allowedLocalASNumbers: UInt32? = nil,
-        reachableBy: IPAddress? = nil, routeReflectorClient: Bool = false, filters: [BGPFilter] = []
+        reachableBy: IPAddress? = nil, routeReflectorClient: Bool = false, filters: [BGPFilter] = [],
+        nextHopMode: BGPPeerResource.NextHopMode? = nil, maximumPrefixes: Int? = nil
     ) {
+        self.nextHopMode = nextHopMode ?? (keepOriginalNextHop ? .keep : .auto)
+        self.maximumPrefixes = maximumPrefixes
         self.name = name
         self.address = address
         self.port = port
@@ -112,6 +119,8 @@ extension PeerSpec: CustomStringConvertible, CustomDebugStringConvertible, Custo
         if let ttlSecurityHops { parts.append("ttl-security \(ttlSecurityHops)") }
         if let multihopTTL { parts.append("multihop \(multihopTTL)") }
         if routeReflectorClient { parts.append("rr-client") }
+        if nextHopMode != .auto { parts.append("next-hop \(nextHopMode.rawValue)") }
+        if let maximumPrefixes { parts.append("max-prefixes \(maximumPrefixes)") }
         if !filters.isEmpty { parts.append("filters " + filters.map(\.name).joined(separator: ",")) }
         parts.append(families.map(\.description).joined(separator: ","))
         return parts.joined(separator: ", ")
@@ -132,6 +141,7 @@ extension PeerSpec: CustomStringConvertible, CustomDebugStringConvertible, Custo
                 "gracefulRestartTime": gracefulRestartTime as Any, "keepOriginalNextHop": keepOriginalNextHop,
                 "allowedLocalASNumbers": allowedLocalASNumbers as Any, "reachableBy": reachableBy as Any,
                 "routeReflectorClient": routeReflectorClient, "filters": filters.map(\.name),
+                "nextHopMode": nextHopMode, "maximumPrefixes": maximumPrefixes as Any,
             ],
             displayStyle: .struct
         )

@@ -16,6 +16,11 @@ public struct BGPPeerResource: Hashable, Sendable {
         case useNodeIP = "UseNodeIP", none = "None"
     }
 
+    /// Calico `nextHopMode`: BIRD's default next-hop handling, `next hop self`, or `next hop keep`.
+    public enum NextHopMode: String, Hashable, Sendable, CaseIterable {
+        case auto = "Auto", `self` = "Self", keep = "Keep"
+    }
+
     public struct Spec: Hashable, Sendable {
         public var node: String?
         public var nodeSelector: NodeSelector?
@@ -52,6 +57,10 @@ public struct BGPPeerResource: Hashable, Sendable {
         public var peerIPRange: IPPrefix?
         /// With `peerIPRange`: the AS numbers a connecting peer may have (instead of `asNumber`).
         public var asNumberRange: ClosedRange<UInt32>?
+        /// Calico `nextHopMode` (`keepOriginalNextHop: true` is the older spelling of `Keep`).
+        public var nextHopMode: NextHopMode?
+        /// Swiftlet extension: end the session with Cease 6/1 (RFC 4486) above this many received paths.
+        public var maxPrefixes: Int?
 
         public init(
             node: String? = nil, nodeSelector: NodeSelector? = nil, peerSelector: NodeSelector? = nil,
@@ -61,8 +70,11 @@ public struct BGPPeerResource: Hashable, Sendable {
             filters: [String] = [],
             holdTime: UInt16? = nil, keepaliveTime: UInt16? = nil, connectRetryTime: UInt16? = nil,
             delayOpenTime: UInt16? = nil, passive: Bool? = nil, localASNumber: UInt32? = nil, multihop: UInt8? = nil,
-            peerIPRange: IPPrefix? = nil, asNumberRange: ClosedRange<UInt32>? = nil
+            peerIPRange: IPPrefix? = nil, asNumberRange: ClosedRange<UInt32>? = nil, nextHopMode: NextHopMode? = nil,
+            maxPrefixes: Int? = nil
         ) {
+            self.nextHopMode = nextHopMode
+            self.maxPrefixes = maxPrefixes
             self.node = node
             self.nodeSelector = nodeSelector
             self.peerSelector = peerSelector
