@@ -9,8 +9,10 @@ import ClusterModel
 extension DaemonConfiguration {
     /// Node-wide settings of the routing engine.
     var routeEngineConfiguration: RouteEngine.Configuration {
+        // ECMP sets of up to 16 paths for the kernel, as calico/node's BIRD `merge paths on` (its default limit).
         RouteEngine.Configuration(
-            routerID: routerID, localAS: localAS, clusterID: routeReflectorClusterID, exportPolicy: exportPolicy)
+            routerID: routerID, localAS: localAS, clusterID: routeReflectorClusterID,
+            decision: DecisionOptions(maximumPaths: 16), exportPolicy: exportPolicy)
     }
 
     /// Calico's export rules after the BGPFilters: the node's `ExportScope` and `prefixAdvertisements`.
