@@ -12,7 +12,7 @@ extension DaemonConfiguration {
         // ECMP sets of up to 16 paths for the kernel, as calico/node's BIRD `merge paths on` (its default limit).
         RouteEngine.Configuration(
             routerID: routerID, localAS: localAS, clusterID: routeReflectorClusterID,
-            decision: DecisionOptions(maximumPaths: 16), exportPolicy: exportPolicy)
+            decision: DecisionOptions(maximumPaths: 16), exportPolicy: exportPolicy, localIPv6: ipv6Address)
     }
 
     /// Calico's export rules after the BGPFilters: the node's `ExportScope` and `prefixAdvertisements`.

@@ -35,6 +35,8 @@ public struct DaemonConfiguration: Hashable, Sendable {
     public var dynamicNeighbors: [DynamicNeighborRange]
     /// Every IPPool, sorted by name (the kernel side needs their encapsulation).
     public var ipPools: [IPPoolResource]
+    /// The node's `bgp.ipv6Address` (our IPv6 next hop when a session's own address is IPv4).
+    public var ipv6Address: IPAddress?
 
     public init(
         nodeName: String, routerID: IPAddress, localAS: UInt32, listenAddress: IPAddress? = nil,
@@ -42,8 +44,9 @@ public struct DaemonConfiguration: Hashable, Sendable {
         routeReflectorClusterID: IPAddress? = nil, logSeverity: BGPConfigurationResource.LogSeverity = .info,
         notes: [String] = [], originated: [OriginatedRoute] = [], exportScope: ExportScope = ExportScope(),
         communityAdvertisements: [CommunityAdvertisement] = [], dynamicNeighbors: [DynamicNeighborRange] = [],
-        ipPools: [IPPoolResource] = []
+        ipPools: [IPPoolResource] = [], ipv6Address: IPAddress? = nil
     ) {
+        self.ipv6Address = ipv6Address
         self.nodeName = nodeName
         self.routerID = routerID
         self.localAS = localAS

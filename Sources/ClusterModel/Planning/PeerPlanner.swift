@@ -174,7 +174,7 @@ struct Planning {
                 logSeverity: nodeConfig?.spec.logSeverityScreen ?? clusterConfig?.spec.logSeverityScreen ?? .info,
                 notes: notes, originated: routes.originated, exportScope: routes.exportScope,
                 communityAdvertisements: routes.communityAdvertisements, dynamicNeighbors: dynamicNeighbors,
-                ipPools: ipPools))
+                ipPools: ipPools, ipv6Address: bgp.address(.ipv6)))
     }
 
     // MARK: Mesh
