@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 // SPDX-License-Identifier: Apache-2.0
-// Benchmarks, kept out of the main package so CI does not build them: CodecBench (`bench/codec/run`) and RIBBench
-// (`bench/rib/run`). Release builds; allocations counted with ordo-one/malloc-interposer.
+// Benchmarks, kept out of the main package so CI does not build them: CodecBench (`bench/codec/run`), RIBBench
+// (`bench/rib/run`) and RouteBlaster (the injector/monitor of `bench/routing/run`). Release builds; allocations
+// counted with ordo-one/malloc-interposer.
 import PackageDescription
 
 // A path dependency's identity is its directory name, which depends on where the repository was cloned.
@@ -28,6 +29,15 @@ let package = Package(
         ),
         .executableTarget(name: "CodecBench", dependencies: benchmarkDependencies + ["BenchWorkload"]),
         .executableTarget(name: "RIBBench", dependencies: benchmarkDependencies + ["BenchWorkload"]),
+        // Injector / monitor / route-reflector clients for bench/routing/run (no malloc interposer: it is not measured).
+        .target(name: "CEpoll"),
+        .executableTarget(
+            name: "RouteBlaster",
+            dependencies: [
+                .product(name: "BGPWire", package: swiftlet), .product(name: "BGPCore", package: swiftlet),
+                .product(name: "NIOCore", package: "swift-nio"), "BenchWorkload", "CEpoll",
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
