@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Interop scenarios start real daemons in network namespaces (Support/Lab.swift); see HarnessSelfTests.swift for
-// third-party-only scenarios and SwiftletScenarioTests.swift for swiftletd. All suites nest under this one so the
-// whole module runs one scenario at a time: timing checks (hold timer + 2 s) stay meaningful on small CI machines.
+// third-party-only scenarios, and for swiftletd SwiftletScenarioTests.swift (sessions), TransportScenarioTests.swift
+// (GTSM, multihop, TCP-MD5) and RoutingScenarioTests.swift (mesh, route reflection, policy, attributes). All suites
+// nest under this one so the whole module runs one scenario at a time: timing checks (hold timer + 2 s) stay
+// meaningful on small CI machines.
 //
 // Adding a scenario:
 //

@@ -17,6 +17,10 @@ struct SwiftletConfig: Sendable {
         var ttlSecurity: Int? = nil
         var multihop: Int? = nil
         var sourceAddress: String? = nil
+        /// BGPFilter names (`spec.filters`), in order.
+        var filters: [String] = []
+        /// A dynamic neighbor range (`spec.peerIPRange`, a Swiftlet extension) instead of `peerIP`; always passive.
+        var peerIPRange: String? = nil
     }
 
     var node: String = "node-a"
@@ -26,27 +30,51 @@ struct SwiftletConfig: Sendable {
     var listenPort: Int = 179
     var holdTime: Int = 9
     var peers: [Peer] = []
+    /// BGPConfiguration `nodeToNodeMeshEnabled` (mesh sessions to every other Node in `resources`).
+    var meshEnabled: Bool = false
+    /// BGPConfiguration `connectRetryTime` (a Swiftlet extension; nil: the 5 s default).
+    var connectRetryTime: Int? = nil
+    /// This Node's `spec.bgp.routeReflectorClusterID`.
+    var routeReflectorClusterID: String? = nil
+    /// This Node's `metadata.labels`.
+    var labels: [String: String] = [:]
+    /// More documents appended as they are (other Nodes, IPPools, BlockAffinities, BGPFilters; see `Calico`).
+    var resources: [String] = []
 
     var yaml: String {
         var bgp: [String] = []
         if let ipv4Address { bgp.append("ipv4Address: \(ipv4Address)") }
         if let ipv6Address { bgp.append("ipv6Address: \"\(ipv6Address)\"") }
+        if let routeReflectorClusterID { bgp.append("routeReflectorClusterID: \(routeReflectorClusterID)") }
+        var global = [
+            "asNumber: \(asNumber)", "nodeToNodeMeshEnabled: \(meshEnabled)", "listenPort: \(listenPort)",
+            "holdTime: \(holdTime)s",
+        ]
+        if let connectRetryTime { global.append("connectRetryTime: \(connectRetryTime)s") }
+        let labelText = labels.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }
         var text = """
             apiVersion: projectcalico.org/v3
             kind: BGPConfiguration
             metadata: {name: default}
-            spec: {asNumber: \(asNumber), nodeToNodeMeshEnabled: false, listenPort: \(listenPort), holdTime: \(holdTime)s}
+            spec: {\(global.joined(separator: ", "))}
             ---
             apiVersion: projectcalico.org/v3
             kind: Node
-            metadata: {name: \(node)}
+            metadata: {name: \(node), labels: {\(labelText.joined(separator: ", "))}}
             spec: {bgp: {\(bgp.joined(separator: ", "))}}
 
             """
         for peer in peers {
-            var spec = ["node: \(node)", "peerIP: \(peer.peerIP)", "asNumber: \(peer.asNumber)"]
+            var spec = ["node: \(node)"]
+            if let range = peer.peerIPRange {
+                spec.append("peerIPRange: \(range)")
+            } else {
+                spec.append("peerIP: \(peer.peerIP)")
+            }
+            spec.append("asNumber: \(peer.asNumber)")
             if let holdTime = peer.holdTime { spec.append("holdTime: \(holdTime)s") }
-            spec.append("passive: \(peer.passive)")
+            if peer.peerIPRange == nil || peer.passive { spec.append("passive: \(peer.passive)") }
+            if !peer.filters.isEmpty { spec.append("filters: [\(peer.filters.joined(separator: ", "))]") }
             if let ttlSecurity = peer.ttlSecurity { spec.append("ttlSecurity: \(ttlSecurity)") }
             if let multihop = peer.multihop { spec.append("multihop: \(multihop)") }
             if let sourceAddress = peer.sourceAddress { spec.append("sourceAddress: \(sourceAddress)") }
@@ -62,6 +90,9 @@ struct SwiftletConfig: Sendable {
 
                 """
         }
+        for resource in resources {
+            text += "---\n" + resource + (resource.hasSuffix("\n") ? "" : "\n")
+        }
         return text
     }
 }
@@ -73,6 +104,8 @@ final class SwiftletDaemon: BGPDaemon, @unchecked Sendable {
 
     let namespace: Namespace
     let config: SwiftletConfig
+    /// Names this instance's files in the lab: `<name>.log`, `<name>.sock` (several swiftletd may share a lab).
+    let name: String
     let configFile: URL
     let secretsDirectory: URL
     let controlSocket: URL
@@ -82,18 +115,23 @@ final class SwiftletDaemon: BGPDaemon, @unchecked Sendable {
     var label: String { "swiftletd \(config.node)" }
     var mainProcess: BackgroundProcess? { process }
 
-    init(_ namespace: Namespace, config: SwiftletConfig) throws {
+    /// `name` "swiftletd" (the default) keeps the file names of a lab with one swiftletd: swiftlet.yaml, secrets/,
+    /// swiftletd.sock, swiftletd.log; any other name prefixes them all.
+    init(_ namespace: Namespace, config: SwiftletConfig, name: String = "swiftletd") throws {
         self.namespace = namespace
         self.config = config
+        self.name = name
         let lab = namespace.lab
-        configFile = try lab.write("swiftlet.yaml", config.yaml)
-        secretsDirectory = lab.file("secrets")
-        controlSocket = lab.file("swiftletd.sock")
+        let single = name == "swiftletd"
+        configFile = try lab.write(single ? "swiftlet.yaml" : "\(name).yaml", config.yaml)
+        let secrets = single ? "secrets" : "\(name)-secrets"
+        secretsDirectory = lab.file(secrets)
+        controlSocket = lab.file("\(name).sock")
         let secretDir = secretsDirectory.appendingPathComponent(Self.secretName)
         try FileManager.default.createDirectory(at: secretDir, withIntermediateDirectories: true)
         for peer in config.peers {
             if let password = peer.password {
-                _ = try lab.write("secrets/\(Self.secretName)/\(peer.name)", password, mode: 0o600)
+                _ = try lab.write("\(secrets)/\(Self.secretName)/\(peer.name)", password, mode: 0o600)
             }
         }
     }
@@ -101,7 +139,7 @@ final class SwiftletDaemon: BGPDaemon, @unchecked Sendable {
     func start() async throws {
         try? FileManager.default.removeItem(at: controlSocket)
         process = try namespace.spawn(
-            "swiftletd",
+            name,
             [
                 Self.daemonBinary.path, "--config", configFile.path, "--node", config.node,
                 "--secrets-dir", secretsDirectory.path, "--control-socket", controlSocket.path,
