@@ -31,6 +31,12 @@ public actor BGPSpeaker: BGPConnectionDelegate {
 
     /// RIBs, decision process and update groups (RFC 4271 §9); fed by `perform` and answering `routing(_:)`.
     private var engine: RouteEngine
+    /// UPDATE bytes produced by the routing engine and not yet queued, per peer, with the connection they are for.
+    /// Everything the engine produces while the actor works through a burst of received messages goes out as one
+    /// write per peer instead of one per received UPDATE (a reflector with 200 clients would otherwise make 200
+    /// writes per received route).
+    private var pendingUpdates: [String: (connection: ConnectionID, bytes: ByteBuffer)] = [:]
+    private var flushScheduled = false
     /// Receives every Loc-RIB change (the kernel adapter).
     private var routeObserver: (@Sendable ([RouteChange]) -> Void)?
     private let group: any EventLoopGroup
@@ -473,8 +479,17 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             switch output {
             case .send(let names, let bytes):
                 guard bytes.readableBytes > 0 else { continue }
-                let counts = Self.messageCounts(in: bytes)
-                for name in names { sendEncoded(bytes, counts: counts, to: name) }
+                for name in names {
+                    guard let (id, _) = peers[name]?.fsm.established else { continue }
+                    if var pending = pendingUpdates.removeValue(forKey: name), pending.connection == id {
+                        var more = bytes
+                        pending.bytes.writeBuffer(&more)
+                        pendingUpdates[name] = pending
+                    } else {
+                        pendingUpdates[name] = (id, bytes)
+                    }
+                }
+                scheduleFlush()
             case .reset(let name, let notification):
                 guard peers[name] != nil else { continue }
                 perform(peers[name]!.fsm.stop(notification, now: now), for: name)
@@ -490,6 +505,25 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                 case .warning: logger.warning("\(message)", metadata: metadata)
                 }
             }
+        }
+    }
+
+    private func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        Task { self.flushUpdates() }
+    }
+
+    /// Queues what the routing engine produced since the last flush, one write per peer.
+    private func flushUpdates() {
+        flushScheduled = false
+        let pending = pendingUpdates
+        pendingUpdates = [:]
+        for name in pending.keys.sorted() {
+            let (id, bytes) = pending[name]!
+            // A session that went down (or was replaced) since: its UPDATEs are void.
+            guard let (established, _) = peers[name]?.fsm.established, established == id else { continue }
+            sendEncoded(bytes, counts: Self.messageCounts(in: bytes), to: name)
         }
     }
 

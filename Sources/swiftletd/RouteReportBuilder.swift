@@ -52,18 +52,21 @@ enum RouteReportBuilder {
             } else {
                 routes = longestOnly(engine.locRIB.routes(family: family).filter { wanted($0.prefix) }) { $0.prefix }
             }
-            if let peer = query.peer, engine.counts(for: peer) == nil { return .failure(.unknownPeer(peer)) }
+            // `--peer NAME` keeps the paths learned from that session (birdc `show route protocol NAME`).
+            if let peer = query.peer {
+                guard engine.counts(for: peer) != nil else { return .failure(.unknownPeer(peer)) }
+                routes = routes.filter { route in route.paths.contains { $0.source.name == peer } }
+            }
             total = routes.count
             for route in routes.prefix(limit) {
-                let candidates = query.everyPath ? route.paths : [route.best]
-                let paths = candidates.enumerated().map { index, path in
+                let candidates = (query.everyPath ? route.paths : [route.best]).filter {
+                    query.peer == nil || $0.source.name == query.peer
+                }
+                let paths = candidates.map { path in
                     var entry = routePath(path, detail: query.detail)
-                    entry.best = index == 0
+                    entry.best = path == route.best
                     entry.ecmp = route.ecmp.contains(path)
-                    if index == 0 { entry.decidedBy = route.paths.count > 1 ? route.decidedBy.description : nil }
-                    if query.detail, let peer = query.peer, let (advertised, reason) = engine.explainExport(path, to: peer) {
-                        entry.policy = (advertised ? "advertised to \(peer): " : "not advertised to \(peer): ") + reason
-                    }
+                    if entry.best { entry.decidedBy = route.paths.count > 1 ? route.decidedBy.description : nil }
                     return entry
                 }
                 entries.append(RouteEntry(prefix: route.prefix.description, paths: paths))
@@ -91,6 +94,15 @@ enum RouteReportBuilder {
             guard let peer = query.peer else { return .failure(.peerRequired) }
             guard let advertised = engine.advertisedRoutes(to: peer) else { return .failure(.unknownPeer(peer)) }
             let routes = longestOnly(advertised.filter { wanted($0.prefix) }.sorted { $0.prefix < $1.prefix }) { $0.prefix }
+            // `show route PREFIX detail --advertised --peer NAME` for a selected route that is not advertised says
+            // why (export policy or the RFC 4271 / RFC 4456 rules).
+            if query.detail, routes.isEmpty, let exact, let best = engine.locRIB.best(for: exact),
+                let (advertised, reason) = engine.explainExport(best, to: peer), !advertised
+            {
+                var entry = routePath(best, detail: true)
+                entry.rejectedBy = reason
+                return .success(RouteReport(routes: [RouteEntry(prefix: exact.description, paths: [entry])], totalPrefixes: 0))
+            }
             total = routes.count
             for route in routes.prefix(limit) {
                 let paths = route.paths.map { advertisedPath in
