@@ -293,21 +293,21 @@ public struct UpdateGenerator: Sendable {
             guard isV4 ? v4 : v6 else { continue }
             let family: AddressFamily = isV4 ? .ipv4Unicast : .ipv6Unicast
             let addPath = isV4 ? addPathV4 : addPathV6
-            let delta: AdjRIBOutDelta
             if addPath {
                 var paths: [AdvertisedPath] = []
                 for path in change.ecmp {
                     guard let set = export(path, group: &group) else { continue }
                     paths.append(AdvertisedPath(pathID: localPathID(for: path), attributes: set))
                 }
-                delta = group.ribOut.replace(prefix, with: paths)
+                let delta = group.ribOut.replace(prefix, with: paths)
+                for id in delta.withdraw { batch.withdraw(NLRI(prefix, pathID: id), family: family) }
+                for path in delta.announce { batch.announce(NLRI(prefix, pathID: path.pathID), with: path.attributes) }
             } else {
                 let set = change.best.flatMap { export($0, group: &group) }
-                delta = group.ribOut.replace(prefix, with: set.map { AdvertisedPath(attributes: $0) })
-            }
-            for id in delta.withdraw { batch.withdraw(NLRI(prefix, pathID: addPath ? id : nil), family: family) }
-            for path in delta.announce {
-                batch.announce(NLRI(prefix, pathID: addPath ? path.pathID : nil), with: path.attributes)
+                group.ribOut.replace(
+                    prefix, with: set.map { AdvertisedPath(attributes: $0) },
+                    announce: { batch.announce(NLRI(prefix), with: $0.attributes) },
+                    withdraw: { _ in batch.withdraw(NLRI(prefix), family: family) })
             }
         }
     }

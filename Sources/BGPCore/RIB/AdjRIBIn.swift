@@ -28,14 +28,28 @@ public struct AdjRIBIn: Sendable {
         var attributes: AttributeSet
         var hop: UInt32
         var stale: Bool
+
+        func isSame(as other: Self) -> Bool { attributes === other.attributes && hop == other.hop && stale == other.stale }
     }
 
-    /// Keep what the peer sent before import policy (soft reconfiguration inbound, `show route received`).
-    public var keepPrePolicy: Bool
+    /// Keep what the peer sent before import policy (soft reconfiguration inbound, `show route received`). Turning
+    /// it off forgets the pre-policy copies; turning it on applies to paths received afterwards.
+    public var keepPrePolicy: Bool {
+        didSet {
+            if !keepPrePolicy {
+                prePolicy.removeAll()
+                prePolicyOnly = 0
+            }
+        }
+    }
     /// The peer the paths come from (set by `apply`).
     public private(set) var source: PathSource?
-    private var postPolicy: [Key: StoredPath] = [:]
-    private var prePolicy: [Key: StoredPath] = [:]
+    private var postPolicy = FamilyMap<Key, StoredPath>()
+    /// The pre-policy copy, only of the paths that import policy rejected or changed: a path policy accepted as it
+    /// came is its own pre-policy copy (with an accept-all policy this is empty, not a second full table).
+    private var prePolicy = FamilyMap<Key, StoredPath>()
+    /// Number of keys in `prePolicy` that are not in `postPolicy` (rejected paths).
+    private var prePolicyOnly = 0
     private var hops = NextHopTable()
 
     public init(keepPrePolicy: Bool = false) {
@@ -95,10 +109,13 @@ public struct AdjRIBIn: Sendable {
                 prefix: nlri.prefix, pathID: key.pathID, source: source, attributes: received, nextHop: nextHop,
                 linkLocalNextHop: linkLocal)
             let hop = hops.intern(nextHop, linkLocal)
-            if keepPrePolicy { prePolicy[key] = StoredPath(attributes: received, hop: hop, stale: false) }
+            let asReceived = StoredPath(attributes: received, hop: hop, stale: false)
             guard var accepted = importPolicy(path) else {
-                if postPolicy.removeValue(forKey: key) != nil {
-                    changes.append(.withdrawn(prefix: key.prefix, pathID: key.pathID))
+                let held = postPolicy.removeValue(forKey: key) != nil
+                if held { changes.append(.withdrawn(prefix: key.prefix, pathID: key.pathID)) }
+                if keepPrePolicy {
+                    let wasPreOnly = prePolicy.updateValue(asReceived, forKey: key) != nil && !held
+                    if !wasPreOnly { prePolicyOnly += 1 }
                 }
                 return
             }
@@ -116,7 +133,14 @@ public struct AdjRIBIn: Sendable {
             let acceptedHop =
                 accepted.nextHop == nextHop && accepted.linkLocalNextHop == linkLocal
                 ? hop : hops.intern(accepted.nextHop, accepted.linkLocalNextHop)
-            postPolicy[key] = StoredPath(attributes: accepted.attributes, hop: acceptedHop, stale: false)
+            let stored = StoredPath(attributes: accepted.attributes, hop: acceptedHop, stale: false)
+            let held = postPolicy.updateValue(stored, forKey: key) != nil
+            if keepPrePolicy {
+                let hadPrePolicy =
+                    stored.isSame(as: asReceived)
+                    ? prePolicy.removeValue(forKey: key) != nil : prePolicy.updateValue(asReceived, forKey: key) != nil
+                if hadPrePolicy && !held { prePolicyOnly -= 1 }
+            }
             changes.append(.announced(accepted))
         }
 
@@ -131,31 +155,38 @@ public struct AdjRIBIn: Sendable {
 
     /// Removes one NLRI; a withdrawal of a path we do not hold is ignored (RFC 4271 §9 has nothing to undo).
     private mutating func withdraw(_ nlri: NLRI, into changes: inout [AdjRIBInChange]) {
-        let key = Key(prefix: nlri.prefix, pathID: nlri.pathID ?? 0)
-        if keepPrePolicy { prePolicy.removeValue(forKey: key) }
-        if postPolicy.removeValue(forKey: key) != nil {
-            changes.append(.withdrawn(prefix: key.prefix, pathID: key.pathID))
-        }
+        if let change = remove(Key(prefix: nlri.prefix, pathID: nlri.pathID ?? 0)) { changes.append(change) }
     }
 
     /// Removes one path (an enhanced route refresh that did not re-advertise it, RFC 7313 §4); `nil` when absent.
     public mutating func remove(_ key: Key) -> AdjRIBInChange? {
-        if keepPrePolicy { prePolicy.removeValue(forKey: key) }
-        guard postPolicy.removeValue(forKey: key) != nil else { return nil }
-        return .withdrawn(prefix: key.prefix, pathID: key.pathID)
+        let held = postPolicy.removeValue(forKey: key) != nil
+        if !prePolicy.isEmpty, prePolicy.removeValue(forKey: key) != nil, !held { prePolicyOnly -= 1 }
+        return held ? .withdrawn(prefix: key.prefix, pathID: key.pathID) : nil
     }
 
     /// The keys of every path held for `family`, post-policy.
-    public func keys(family: IPAddress.Family) -> [Key] { postPolicy.keys.filter { $0.prefix.family == family } }
+    public func keys(family: IPAddress.Family) -> [Key] {
+        var keys: [Key] = []
+        keys.reserveCapacity(family == .ipv4 ? postPolicy.v4.count : postPolicy.v6.count)
+        postPolicy.forEach(family: family) { key, _ in keys.append(key) }
+        return keys
+    }
 
     /// Forgets everything (session down, RFC 4271 §8 "delete all routes"); returns how many paths were held. The
     /// Loc-RIB side is `LocRIB.removeAll(from:)`.
     @discardableResult
     public mutating func removeAll() -> Int {
         let count = postPolicy.count
-        postPolicy = [:]
-        prePolicy = [:]
+        postPolicy.removeAll()
+        prePolicy.removeAll()
+        prePolicyOnly = 0
         return count
+    }
+
+    /// Makes room for `count` more paths of `family` (a peer about to send a table of known size).
+    public mutating func reserveCapacity(_ count: Int, family: IPAddress.Family = .ipv4) {
+        postPolicy.reserveCapacity(count, family: family)
     }
 
     // MARK: Look-ups
@@ -164,20 +195,35 @@ public struct AdjRIBIn: Sendable {
     public var count: Int { postPolicy.count }
 
     /// Number of paths as received (only with `keepPrePolicy`).
-    public var receivedCount: Int { prePolicy.count }
+    public var receivedCount: Int { keepPrePolicy ? postPolicy.count + prePolicyOnly : 0 }
 
     /// The accepted path for `key`.
     public func path(_ key: Key) -> Path? { postPolicy[key].map { materialize($0, key: key) } }
 
     /// The path as the peer sent it, before import policy (only with `keepPrePolicy`).
-    public func received(_ key: Key) -> Path? { prePolicy[key].map { materialize($0, key: key) } }
+    public func received(_ key: Key) -> Path? {
+        guard keepPrePolicy, let stored = prePolicy[key] ?? postPolicy[key] else { return nil }
+        return materialize(stored, key: key)
+    }
 
     /// Every accepted path, sorted by prefix and Path Identifier.
-    public var paths: [Path] { postPolicy.keys.sorted().map { materialize(postPolicy[$0]!, key: $0) } }
+    public var paths: [Path] {
+        var all: [(Key, StoredPath)] = []
+        all.reserveCapacity(postPolicy.count)
+        postPolicy.forEach { all.append(($0, $1)) }
+        return all.sorted { $0.0 < $1.0 }.map { materialize($0.1, key: $0.0) }
+    }
 
     /// Every path as received, sorted (only with `keepPrePolicy`): soft reconfiguration re-runs import policy on
     /// these.
-    public var receivedPaths: [Path] { prePolicy.keys.sorted().map { materialize(prePolicy[$0]!, key: $0) } }
+    public var receivedPaths: [Path] {
+        guard keepPrePolicy else { return [] }
+        var all: [(Key, StoredPath)] = []
+        all.reserveCapacity(receivedCount)
+        postPolicy.forEach { key, stored in all.append((key, prePolicy[key] ?? stored)) }
+        prePolicy.forEach { key, stored in if postPolicy[key] == nil { all.append((key, stored)) } }
+        return all.sorted { $0.0 < $1.0 }.map { materialize($0.1, key: $0.0) }
+    }
 
     private func materialize(_ stored: StoredPath, key: Key) -> Path {
         let hop = hops[stored.hop]

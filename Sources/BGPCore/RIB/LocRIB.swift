@@ -65,7 +65,7 @@ public struct LocRIB: Sendable {
     }
 
     public var options: DecisionOptions
-    var entries: [IPPrefix: Entry] = [:]
+    var entries = FamilyMap<IPPrefix, Entry>()
     private var sources: [PathSource] = []
     private var sourceIndices: [PathSource: UInt32] = [:]
     private var lastSource: (source: PathSource, index: UInt32)?
@@ -83,22 +83,26 @@ public struct LocRIB: Sendable {
     /// "a new route ... replaces the previously advertised route"), and re-runs the decision for its prefix.
     public mutating func update(_ path: Path) -> RouteChange? {
         let stored = store(path)
-        // One hash look-up for the common cases (a new prefix, a re-advertisement by the only candidate): the
-        // dictionary's modify accessor hands the slot over in place.
-        switch Self.place(stored, in: &entries[path.prefix]) {
-        case .inserted:
+        // One hash look-up for the common cases (a new prefix, a re-advertisement by the only candidate), which
+        // change the entry in place.
+        let index: Int
+        switch entries.lookup(path.prefix) {
+        case .absent(let bucket):
+            entries.insert(path.prefix, Entry(head: stored, tail: [], ecmpCount: 1, decidedBy: .onlyPath), bucket: bucket)
             count(path.prefix, prefixes: 1, paths: 1)
-            return RouteChange(prefix: path.prefix, best: path, ecmp: [path], previousBest: nil, decidedBy: .onlyPath)
-        case .unchanged:
-            return nil
-        case .replaced(let previous):
-            let previous = materialize(previous, prefix: path.prefix)
-            return RouteChange(prefix: path.prefix, best: path, ecmp: [path], previousBest: previous, decidedBy: .onlyPath)
-        case .needsDecision:
-            break
+            return RouteChange(prefix: path.prefix, best: path, previousBest: nil, decidedBy: .onlyPath)
+        case .found(let position):
+            switch Self.place(stored, in: &entries[position: position]) {
+            case .unchanged:
+                return nil
+            case .replaced(let previous):
+                let previous = materialize(previous, prefix: path.prefix)
+                return RouteChange(prefix: path.prefix, best: path, previousBest: previous, decidedBy: .onlyPath)
+            case .needsDecision:
+                index = position
+            }
         }
-        let index = entries.index(forKey: path.prefix)!
-        var entry = entries.values[index]
+        var entry = entries[position: index]
         let before = entry
         var candidates = entry.all
         if let replaced = candidates.firstIndex(where: { $0.source == stored.source && $0.pathID == stored.pathID }) {
@@ -108,7 +112,7 @@ public struct LocRIB: Sendable {
             count(path.prefix, prefixes: 0, paths: 1)
         }
         entry = select(candidates, prefix: path.prefix)
-        entries.values[index] = entry
+        entries[position: index] = entry
         return change(path.prefix, from: before, to: entry)
     }
 
@@ -133,32 +137,28 @@ public struct LocRIB: Sendable {
 
     /// What `place` did with a path.
     private enum Placement {
-        case inserted
         case unchanged
         case replaced(previous: StoredPath)
         case needsDecision
     }
 
-    /// Handles the cases of `update` that need no decision process, in the prefix's dictionary slot.
-    private static func place(_ stored: StoredPath, in slot: inout Entry?) -> Placement {
-        guard let entry = slot else {
-            slot = Entry(head: stored, tail: [], ecmpCount: 1, decidedBy: .onlyPath)
-            return .inserted
-        }
+    /// Handles the cases of `update` that need no decision process, in the prefix's entry.
+    private static func place(_ stored: StoredPath, in entry: inout Entry) -> Placement {
         // Fast path: the only candidate is replaced by itself (a re-advertisement).
         guard entry.tail.isEmpty && entry.head.source == stored.source && entry.head.pathID == stored.pathID else {
             return .needsDecision
         }
         if entry.head == stored { return .unchanged }
-        slot!.head = stored
-        return .replaced(previous: entry.head)
+        let previous = entry.head
+        entry.head = stored
+        return .replaced(previous: previous)
     }
 
     /// Removes the path `source` advertised with `pathID` (RFC 4271 §3.1 withdrawal; RFC 7911 path ID). Unknown paths
     /// are ignored.
     public mutating func withdraw(prefix: IPPrefix, source: String, pathID: UInt32 = 0) -> RouteChange? {
-        guard let index = entries.index(forKey: prefix) else { return nil }
-        let before = entries.values[index]
+        guard let index = entries.position(of: prefix) else { return nil }
+        let before = entries[position: index]
         var candidates = before.all
         guard let gone = candidates.firstIndex(where: { $0.pathID == pathID && sources[Int($0.source)].name == source })
         else { return nil }
@@ -218,8 +218,10 @@ public struct LocRIB: Sendable {
 
     /// Every route, sorted by prefix (IPv4 before IPv6), optionally of one family: `show route`.
     public func routes(family: IPAddress.Family? = nil) -> [Route] {
-        entries.keys.filter { family == nil || $0.family == family }.sorted().map { prefix in
-            let entry = entries[prefix]!
+        entries.positions(family: family).map { (prefix: entries.key(at: $0), position: $0) }.sorted {
+            $0.prefix < $1.prefix
+        }.map { prefix, position in
+            let entry = entries[position: position]
             let paths = entry.all.map { materialize($0, prefix: prefix) }
             return Route(
                 prefix: prefix, best: paths[0], ecmp: Array(paths[0..<Int(entry.ecmpCount)]),
@@ -232,10 +234,15 @@ public struct LocRIB: Sendable {
     public func selectedRoutes() -> [RouteChange] {
         var result: [RouteChange] = []
         result.reserveCapacity(entries.count)
-        for (prefix, entry) in entries {
+        entries.forEach { prefix, entry in
             let best = materialize(entry.head, prefix: prefix)
-            let ecmp = entry.ecmpCount == 1 ? [best] : entry.selected.map { materialize($0, prefix: prefix) }
-            result.append(RouteChange(prefix: prefix, best: best, ecmp: ecmp, previousBest: nil, decidedBy: entry.decidedBy))
+            if entry.ecmpCount == 1 {
+                result.append(RouteChange(prefix: prefix, best: best, previousBest: nil, decidedBy: entry.decidedBy))
+            } else {
+                let ecmp = entry.selected.map { materialize($0, prefix: prefix) }
+                result.append(
+                    RouteChange(prefix: prefix, best: best, ecmp: ecmp, previousBest: nil, decidedBy: entry.decidedBy))
+            }
         }
         return result
     }
@@ -303,6 +310,11 @@ public struct LocRIB: Sendable {
         }
         if before.ecmpCount == after.ecmpCount && before.selected.elementsEqual(after.selected) { return nil }
         let best = materialize(after.head, prefix: prefix)
+        if after.ecmpCount == 1 {
+            return RouteChange(
+                prefix: prefix, best: best, previousBest: materialize(before.head, prefix: prefix),
+                decidedBy: after.decidedBy)
+        }
         return RouteChange(
             prefix: prefix, best: best, ecmp: after.selected.map { materialize($0, prefix: prefix) },
             previousBest: materialize(before.head, prefix: prefix), decidedBy: after.decidedBy)
@@ -310,7 +322,7 @@ public struct LocRIB: Sendable {
 
     /// Stores `candidates` as the prefix's paths (removing the prefix when empty) and reports the change.
     private mutating func replaceCandidates(
-        at index: Dictionary<IPPrefix, Entry>.Index, prefix: IPPrefix, before: Entry, with candidates: [StoredPath]
+        at index: Int, prefix: IPPrefix, before: Entry, with candidates: [StoredPath]
     ) -> RouteChange? {
         count(prefix, prefixes: candidates.isEmpty ? -1 : 0, paths: candidates.count - before.count)
         if candidates.isEmpty {
@@ -318,7 +330,7 @@ public struct LocRIB: Sendable {
             return change(prefix, from: before, to: nil)
         }
         let after = select(candidates, prefix: prefix)
-        entries.values[index] = after
+        entries[position: index] = after
         return change(prefix, from: before, to: after)
     }
 
@@ -329,13 +341,11 @@ public struct LocRIB: Sendable {
         guard !ids.isEmpty else { return [] }
         var found: [RouteChange] = []
         var emptied: [IPPrefix] = []
-        var index = entries.startIndex
-        while index != entries.endIndex {
-            defer { index = entries.index(after: index) }
-            guard ids.contains(entries.values[index].head.source)
-                || entries.values[index].tail.contains(where: { ids.contains($0.source) })
+        for index in entries.positions() {
+            guard ids.contains(entries[position: index].head.source)
+                || entries[position: index].tail.contains(where: { ids.contains($0.source) })
             else { continue }
-            let before = entries.values[index]
+            let before = entries[position: index]
             var candidates: [StoredPath] = []
             candidates.reserveCapacity(before.count)
             var modified = false
@@ -350,7 +360,7 @@ public struct LocRIB: Sendable {
                 if let new { candidates.append(new) }
             }
             guard modified else { continue }
-            let prefix = entries.keys[index]
+            let prefix = entries.key(at: index)
             count(prefix, prefixes: candidates.isEmpty ? -1 : 0, paths: candidates.count - before.count)
             if candidates.isEmpty {
                 // Removed after the pass: removal would invalidate the indices being walked.
@@ -359,11 +369,11 @@ public struct LocRIB: Sendable {
                 continue
             }
             let after = select(candidates, prefix: prefix)
-            entries.values[index] = after
+            entries[position: index] = after
             if let change = change(prefix, from: before, to: after) { found.append(change) }
         }
         if emptied.count == entries.count {
-            entries = [:]
+            entries.removeAll()
         } else {
             for prefix in emptied { entries.removeValue(forKey: prefix) }
         }

@@ -8,30 +8,81 @@ import BGPWire
 public struct RouteChange: Hashable, Sendable, CustomStringConvertible {
     public var prefix: IPPrefix
     /// The new best path; `nil` when the prefix has no candidate left (it must be withdrawn downstream).
-    public var best: Path?
+    public var best: Path? {
+        get { _best }
+        set {
+            // Keep `ecmp` as it was: it was `[best]` only implicitly.
+            if ecmpIsBest { freezeECMP() }
+            _best = newValue
+        }
+    }
     /// The new ECMP set, best first (`[best]` without multipath); empty when `best` is `nil`.
-    public var ecmp: [Path]
+    public var ecmp: [Path] {
+        get { ecmpIsBest ? [_best!] : _ecmp }
+        set {
+            ecmpIsBest = false
+            _ecmp = newValue
+        }
+    }
     /// The best path before the change, `nil` for a new prefix.
     public var previousBest: Path?
     /// The step that set the new best apart (`nil` when withdrawn).
     public var decidedBy: BestPathStep?
 
+    private var _best: Path?
+    private var _ecmp: [Path]
+    /// `ecmp` is `[best]`, not stored: the Loc-RIB makes one change per prefix, and without multipath an array per
+    /// change would be an allocation per prefix that the update generator never reads.
+    private var ecmpIsBest: Bool
+
     public init(
         prefix: IPPrefix, best: Path?, ecmp: [Path], previousBest: Path?, decidedBy: BestPathStep?
     ) {
         self.prefix = prefix
-        self.best = best
-        self.ecmp = ecmp
+        self._best = best
+        self._ecmp = ecmp
+        self.ecmpIsBest = false
         self.previousBest = previousBest
         self.decidedBy = decidedBy
+    }
+
+    /// A change whose ECMP set is just `best` (no array is built until `ecmp` is read).
+    init(prefix: IPPrefix, best: Path, previousBest: Path?, decidedBy: BestPathStep?) {
+        self.prefix = prefix
+        self._best = best
+        self._ecmp = []
+        self.ecmpIsBest = true
+        self.previousBest = previousBest
+        self.decidedBy = decidedBy
+    }
+
+    private mutating func freezeECMP() {
+        _ecmp = ecmp
+        ecmpIsBest = false
     }
 
     /// True when the prefix lost its last path.
     public var isWithdrawal: Bool { best == nil }
 
+    public static func == (a: Self, b: Self) -> Bool {
+        a.prefix == b.prefix && a._best == b._best && a.previousBest == b.previousBest && a.decidedBy == b.decidedBy
+            && (a.ecmpIsBest && b.ecmpIsBest ? true : a.ecmp == b.ecmp)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(prefix)
+        hasher.combine(_best)
+        hasher.combine(ecmp)
+        hasher.combine(previousBest)
+        hasher.combine(decidedBy)
+    }
+
     public var description: String {
         guard let best else { return "\(prefix) withdrawn" }
         return "\(prefix) best \(best) (\(decidedBy.map(\.description) ?? "-"))"
-            + (ecmp.count > 1 ? " ecmp \(ecmp.count)" : "")
+            + (ecmpCount > 1 ? " ecmp \(ecmpCount)" : "")
     }
+
+    /// Number of paths in the ECMP set (without building it).
+    public var ecmpCount: Int { ecmpIsBest ? 1 : _ecmp.count }
 }

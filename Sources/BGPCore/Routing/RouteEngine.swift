@@ -351,13 +351,24 @@ public struct RouteEngine: Sendable {
 
     private mutating func advertise(_ changes: [RouteChange]) -> [Output] {
         guard !changes.isEmpty else { return [] }
+        // Summed per peer first: a batch has few distinct sources, and a dictionary write per prefix costs a String
+        // hash and a PeerState access each.
+        var preferred: [(name: String, delta: Int)] = []
+        func add(_ name: String, _ delta: Int) {
+            if let i = preferred.lastIndex(where: { $0.name == name }) {
+                preferred[i].delta += delta
+            } else {
+                preferred.append((name, delta))
+            }
+        }
         for change in changes {
             let before = change.previousBest?.source.name
             let after = change.best?.source.name
             guard before != after else { continue }
-            if let before { peers[before]?.preferred -= 1 }
-            if let after { peers[after]?.preferred += 1 }
+            if let before { add(before, -1) }
+            if let after { add(after, 1) }
         }
+        for (name, delta) in preferred where delta != 0 { peers[name]?.preferred += delta }
         var out: [Output] = []
         for (id, bytes) in generator.routesChanged(changes).sorted(by: { $0.key < $1.key }) {
             out.append(.send(peers: generator.groups[id]!.peers.sorted(), bytes: bytes))

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: Apache-2.0
+// The per-prefix tables of the RIBs (Adj-RIB-In, Loc-RIB, Adj-RIB-Out). A full table is a million random prefixes,
+// so every table operation is a cache miss or two, and `Dictionary` costs three (its occupancy bitmap, keys and
+// values live in separate arrays) plus a SipHash per look-up and a full SipHash rehash on every growth. These maps:
+//
+//   - hash with one multiplication (Fibonacci hashing of a packed key), not a seeded SipHash;
+//   - keep keys and values together in one dense array in insertion order (one miss to compare and read), with a
+//     separate open-addressing index of 4-byte slots at most half full (linear probing, backward-shift deletion),
+//     so a look-up touches one slot and one element;
+//   - store IPv4 prefixes as 8-byte keys instead of 24-byte `IPPrefix` values (`PrefixMap` keeps one map per
+//     family), which is most of the table: a Loc-RIB entry is 48 bytes plus 4-8 bytes of index.
+//
+// Removal moves the last element into the hole, so element indices are stable only until the next removal.
+
+import BGPWire
+
+/// A key with a cheap hash. The map multiplies `hashCode` by a 64-bit odd constant and uses the top bits, so the
+/// key only has to be injective into 64 bits as far as possible, not well mixed.
+protocol CompactKey: Equatable, Sendable {
+    var hashCode: UInt64 { get }
+}
+
+/// An open-addressing hash map with a dense element array (see the file comment).
+struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
+    struct Element: Sendable {
+        var key: Key
+        var value: Value
+    }
+
+    /// Where a key is, or where it would go.
+    enum Lookup {
+        case found(Int)
+        case absent(bucket: Int)
+    }
+
+    /// The elements, in insertion order except where removals moved the last one into a hole.
+    private(set) var elements: ContiguousArray<Element> = []
+    /// Bucket → element index + 1; 0 is empty. A power of two long, at most half full.
+    private var slots: ContiguousArray<UInt32> = []
+    /// 64 - log2(slots.count): the bucket is the top bits of the product.
+    private var shift: UInt64 = 64
+
+    init() {}
+
+    var count: Int { elements.count }
+    var isEmpty: Bool { elements.isEmpty }
+
+    @inline(__always)
+    private func bucket(_ key: Key) -> Int {
+        Int(truncatingIfNeeded: (key.hashCode &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    /// The element index of `key`.
+    func index(of key: Key) -> Int? {
+        guard !slots.isEmpty else { return nil }
+        let mask = slots.count - 1
+        var b = bucket(key)
+        while true {
+            let s = slots[b]
+            if s == 0 { return nil }
+            if elements[Int(s) - 1].key == key { return Int(s) - 1 }
+            b = (b + 1) & mask
+        }
+    }
+
+    subscript(key: Key) -> Value? { index(of: key).map { elements[$0].value } }
+
+    /// The value at an element index, mutable in place.
+    subscript(index index: Int) -> Value {
+        get { elements[index].value }
+        _modify { yield &elements[index].value }
+        set { elements[index].value = newValue }
+    }
+
+    func key(at index: Int) -> Key { elements[index].key }
+
+    /// One probe for "find or find the insertion point"; makes room for one more element first, so an `absent`
+    /// bucket is valid for `insert(_:_:bucket:)` until the next mutation.
+    mutating func lookup(_ key: Key) -> Lookup {
+        if (elements.count + 1) * 2 > slots.count { rehash(buckets: Swift.max(16, slots.count * 2)) }
+        let mask = slots.count - 1
+        var b = bucket(key)
+        while true {
+            let s = slots[b]
+            if s == 0 { return .absent(bucket: b) }
+            if elements[Int(s) - 1].key == key { return .found(Int(s) - 1) }
+            b = (b + 1) & mask
+        }
+    }
+
+    /// Appends an element for a key `lookup` reported absent at `bucket`; returns its index.
+    @discardableResult
+    mutating func insert(_ key: Key, _ value: Value, bucket: Int) -> Int {
+        elements.append(Element(key: key, value: value))
+        slots[bucket] = UInt32(elements.count)
+        return elements.count - 1
+    }
+
+    /// Sets the value of `key`, returning the previous one.
+    @discardableResult
+    mutating func updateValue(_ value: Value, forKey key: Key) -> Value? {
+        switch lookup(key) {
+        case .found(let i):
+            let old = elements[i].value
+            elements[i].value = value
+            return old
+        case .absent(let b):
+            insert(key, value, bucket: b)
+            return nil
+        }
+    }
+
+    @discardableResult
+    mutating func removeValue(forKey key: Key) -> Value? {
+        guard let i = index(of: key) else { return nil }
+        return remove(at: i).value
+    }
+
+    /// Removes the element at `index`; the last element takes its index.
+    @discardableResult
+    mutating func remove(at index: Int) -> Element {
+        deleteSlot(slot(of: index))
+        let last = elements.count - 1
+        if index != last {
+            slots[slot(of: last)] = UInt32(index + 1)
+            elements.swapAt(index, last)
+        }
+        let removed = elements.removeLast()
+        if elements.isEmpty {
+            removeAll()
+        } else if slots.count > 1024 && elements.count * 8 < slots.count {
+            // Mostly withdrawn: give the memory back (the copy makes the element array's capacity fit too).
+            elements = ContiguousArray(elements)
+            rehash(buckets: slots.count / 4)
+        }
+        return removed
+    }
+
+    mutating func removeAll() {
+        elements = []
+        slots = []
+        shift = 64
+    }
+
+    /// Room for `count` elements without growing.
+    mutating func reserveCapacity(_ count: Int) {
+        guard count > elements.count else { return }
+        elements.reserveCapacity(count)
+        if count * 2 > slots.count {
+            var buckets = 16
+            while buckets < count * 2 { buckets *= 2 }
+            rehash(buckets: buckets)
+        }
+    }
+
+    /// The bucket that holds element `index`.
+    private func slot(of index: Int) -> Int {
+        let mask = slots.count - 1
+        let target = UInt32(index + 1)
+        var b = bucket(elements[index].key)
+        while slots[b] != target { b = (b + 1) & mask }
+        return b
+    }
+
+    /// Empties bucket `hole`, moving later members of its cluster back so that every key stays reachable from its
+    /// home bucket without tombstones (Knuth 6.4 Algorithm R).
+    private mutating func deleteSlot(_ hole: Int) {
+        let mask = slots.count - 1
+        var i = hole
+        var j = hole
+        while true {
+            j = (j + 1) & mask
+            let s = slots[j]
+            if s == 0 { break }
+            let home = bucket(elements[Int(s) - 1].key)
+            // The entry at j may stay when its home lies cyclically in (i, j].
+            let stays = i <= j ? (i < home && home <= j) : (i < home || home <= j)
+            if !stays {
+                slots[i] = s
+                i = j
+            }
+        }
+        slots[i] = 0
+    }
+
+    private mutating func rehash(buckets: Int) {
+        slots = ContiguousArray(repeating: 0, count: buckets)
+        shift = UInt64(64 - buckets.trailingZeroBitCount)
+        let mask = buckets - 1
+        for i in elements.indices {
+            var b = bucket(elements[i].key)
+            while slots[b] != 0 { b = (b + 1) & mask }
+            slots[b] = UInt32(i + 1)
+        }
+    }
+}
+
+// MARK: Keys
+
+/// An IPv4 prefix in 8 bytes: address << 8 | length.
+struct IPv4PrefixKey: CompactKey {
+    var raw: UInt64
+
+    @inline(__always) init(_ prefix: IPPrefix) { raw = prefix.address.low << 8 | UInt64(prefix.length) }
+
+    var prefix: IPPrefix {
+        IPPrefix(address: IPAddress(ipv4: UInt32(truncatingIfNeeded: raw >> 8)), length: UInt8(truncatingIfNeeded: raw))
+    }
+
+    var hashCode: UInt64 { raw }
+}
+
+extension IPPrefix: CompactKey {
+    var hashCode: UInt64 {
+        (address.high &* 0xFF51_AFD7_ED55_8CCD) ^ address.low ^ UInt64(length) << 56 ^ UInt64(address.family.rawValue)
+    }
+}
+
+/// An IPv4 prefix and ADD-PATH Path Identifier (16 bytes with the identifier, 12 used).
+struct IPv4PathKey: CompactKey {
+    var prefix: IPv4PrefixKey
+    var pathID: UInt32
+
+    var hashCode: UInt64 { prefix.raw ^ UInt64(pathID) << 40 ^ UInt64(pathID) >> 24 }
+}
+
+extension AdjRIBIn.Key: CompactKey {
+    var hashCode: UInt64 { prefix.hashCode ^ UInt64(pathID) &* 0xC2B2_AE3D_27D4_EB4F }
+}
+
+/// Keys with a compact IPv4 form: `FamilyMap` keeps IPv4 and IPv6 in separate maps.
+protocol FamilySplitKey: Hashable, Sendable {
+    associatedtype V4: CompactKey
+    var isIPv4: Bool { get }
+    /// The IPv4 form; only called when `isIPv4`.
+    var v4: V4 { get }
+    init(v4: V4)
+}
+
+extension IPPrefix: FamilySplitKey {
+    var isIPv4: Bool { address.family == .ipv4 }
+    var v4: IPv4PrefixKey { IPv4PrefixKey(self) }
+    init(v4: IPv4PrefixKey) { self = v4.prefix }
+}
+
+extension AdjRIBIn.Key: FamilySplitKey {
+    var isIPv4: Bool { prefix.family == .ipv4 }
+    var v4: IPv4PathKey { IPv4PathKey(prefix: IPv4PrefixKey(prefix), pathID: pathID) }
+    init(v4: IPv4PathKey) { self.init(prefix: v4.prefix.prefix, pathID: v4.pathID) }
+}
+
+/// A map with compact IPv4 keys and full keys for IPv6. Positions (`Int`) are element indices: `i` in the IPv4
+/// map, `~i` (negative) in the IPv6 map; a removal invalidates the position of the family's last element.
+struct FamilyMap<Key: FamilySplitKey & CompactKey, Value: Sendable>: Sendable {
+    private(set) var v4 = CompactMap<Key.V4, Value>()
+    private(set) var v6 = CompactMap<Key, Value>()
+
+    init() {}
+
+    var count: Int { v4.count + v6.count }
+    var isEmpty: Bool { v4.isEmpty && v6.isEmpty }
+
+    func position(of key: Key) -> Int? {
+        key.isIPv4 ? v4.index(of: key.v4) : v6.index(of: key).map { ~$0 }
+    }
+
+    subscript(key: Key) -> Value? { key.isIPv4 ? v4[key.v4] : v6[key] }
+
+    subscript(position position: Int) -> Value {
+        get { position >= 0 ? v4[index: position] : v6[index: ~position] }
+        _modify {
+            if position >= 0 { yield &v4[index: position] } else { yield &v6[index: ~position] }
+        }
+        set {
+            if position >= 0 { v4[index: position] = newValue } else { v6[index: ~position] = newValue }
+        }
+    }
+
+    func key(at position: Int) -> Key { position >= 0 ? Key(v4: v4.key(at: position)) : v6.key(at: ~position) }
+
+    /// `.found(position)` or `.absent(bucket)` for `insert(_:_:bucket:)` (see `CompactMap.lookup`).
+    mutating func lookup(_ key: Key) -> CompactMap<Key, Value>.Lookup {
+        if key.isIPv4 {
+            switch v4.lookup(key.v4) {
+            case .found(let i): return .found(i)
+            case .absent(let b): return .absent(bucket: b)
+            }
+        }
+        switch v6.lookup(key) {
+        case .found(let i): return .found(~i)
+        case .absent(let b): return .absent(bucket: b)
+        }
+    }
+
+    @discardableResult
+    mutating func insert(_ key: Key, _ value: Value, bucket: Int) -> Int {
+        key.isIPv4 ? v4.insert(key.v4, value, bucket: bucket) : ~v6.insert(key, value, bucket: bucket)
+    }
+
+    @discardableResult
+    mutating func updateValue(_ value: Value, forKey key: Key) -> Value? {
+        key.isIPv4 ? v4.updateValue(value, forKey: key.v4) : v6.updateValue(value, forKey: key)
+    }
+
+    @discardableResult
+    mutating func removeValue(forKey key: Key) -> Value? {
+        key.isIPv4 ? v4.removeValue(forKey: key.v4) : v6.removeValue(forKey: key)
+    }
+
+    @discardableResult
+    mutating func remove(at position: Int) -> Value {
+        position >= 0 ? v4.remove(at: position).value : v6.remove(at: ~position).value
+    }
+
+    mutating func removeAll() {
+        v4.removeAll()
+        v6.removeAll()
+    }
+
+    mutating func reserveCapacity(_ count: Int, family: IPAddress.Family = .ipv4) {
+        if family == .ipv4 { v4.reserveCapacity(count) } else { v6.reserveCapacity(count) }
+    }
+
+    /// Every position of one family (or both), IPv4 first; valid while nothing is removed.
+    func positions(family: IPAddress.Family? = nil) -> [Int] {
+        var result: [Int] = []
+        if family != .ipv6 { result += Array(0..<v4.count) }
+        if family != .ipv4 { result += (0..<v6.count).map { ~$0 } }
+        return result
+    }
+
+    /// Calls `body` with every key and value of one family (or both), IPv4 first, unordered otherwise.
+    func forEach(family: IPAddress.Family? = nil, _ body: (Key, Value) throws -> Void) rethrows {
+        if family != .ipv6 { for element in v4.elements { try body(Key(v4: element.key), element.value) } }
+        if family != .ipv4 { for element in v6.elements { try body(element.key, element.value) } }
+    }
+
+    var keys: [Key] {
+        var result: [Key] = []
+        result.reserveCapacity(count)
+        forEach { key, _ in result.append(key) }
+        return result
+    }
+}
