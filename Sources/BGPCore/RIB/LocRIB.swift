@@ -12,26 +12,25 @@ import BGPWire
 
 /// The Loc-RIB. A value type with one owner (the `Speaker`); every mutation returns the route changes it caused.
 public struct LocRIB: Sendable {
-    /// A stored path. The prefix is the dictionary key; the source and next hop are table indices.
+    /// A stored path. The prefix is the table key; the source and the next hop with its IGP metric are table
+    /// indices.
     struct StoredPath: Equatable, Sendable {
         var attributes: AttributeSet
         var pathID: UInt32
         var source: UInt32
         var hop: UInt32
-        var igpMetric: UInt32
-        var reachable: Bool
         var stale: Bool
 
         static func == (a: Self, b: Self) -> Bool {
             a.attributes === b.attributes && a.pathID == b.pathID && a.source == b.source && a.hop == b.hop
-                && a.igpMetric == b.igpMetric && a.reachable == b.reachable && a.stale == b.stale
+                && a.stale == b.stale
         }
     }
 
     /// The candidates of one prefix. Invariant: `head` is the best path, `tail[0 ..< ecmpCount - 1]` the rest of
     /// the ECMP set in order, then the other candidates.
     struct Entry: Sendable {
-        // The two one-byte fields follow `head` so they sit in its tail padding: 40 bytes instead of 48.
+        // The two one-byte fields follow `head` so they sit in its tail padding: 32 bytes.
         var head: StoredPath
         var ecmpCount: UInt8
         var decidedBy: BestPathStep
@@ -272,15 +271,14 @@ public struct LocRIB: Sendable {
         }
         return StoredPath(
             attributes: path.attributes, pathID: path.pathID, source: source,
-            hop: hops.intern(path.nextHop, path.linkLocalNextHop), igpMetric: path.igpMetric ?? 0,
-            reachable: path.igpMetric != nil, stale: path.stale)
+            hop: hops.intern(path.nextHop, path.linkLocalNextHop, igpMetric: path.igpMetric), stale: path.stale)
     }
 
     private func materialize(_ stored: StoredPath, prefix: IPPrefix) -> Path {
         let hop = hops[stored.hop]
         var path = Path(
             prefix: prefix, pathID: stored.pathID, source: sources[Int(stored.source)], attributes: stored.attributes,
-            nextHop: hop.global, linkLocalNextHop: hop.linkLocal, igpMetric: stored.reachable ? stored.igpMetric : nil)
+            nextHop: hop.global, linkLocalNextHop: hop.linkLocal, igpMetric: hop.igpMetric)
         path.stale = stored.stale
         return path
     }

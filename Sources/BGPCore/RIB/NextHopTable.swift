@@ -10,6 +10,9 @@ struct NextHopTable: Sendable {
     struct Hop: Hashable, Sendable {
         var global: IPAddress
         var linkLocal: IPAddress?
+        /// The IGP cost to `global` (RFC 4271 §9.1.2.2 e), `nil` when unreachable: the Loc-RIB keeps it here
+        /// because it is a function of the next hop (the Adj-RIB-In leaves it 0).
+        var igpMetric: UInt32? = 0
     }
 
     private(set) var hops: [Hop] = []
@@ -17,8 +20,8 @@ struct NextHopTable: Sendable {
     /// The last hop interned: consecutive paths from one UPDATE share it, so most look-ups skip hashing.
     private var last: (hop: Hop, index: UInt32)?
 
-    mutating func intern(_ global: IPAddress, _ linkLocal: IPAddress?) -> UInt32 {
-        let hop = Hop(global: global, linkLocal: linkLocal)
+    mutating func intern(_ global: IPAddress, _ linkLocal: IPAddress?, igpMetric: UInt32? = 0) -> UInt32 {
+        let hop = Hop(global: global, linkLocal: linkLocal, igpMetric: igpMetric)
         if let last, last.hop == hop { return last.index }
         let index: UInt32
         if let existing = indices[hop] {

@@ -5,16 +5,17 @@
 //
 //   - hash with one multiplication (Fibonacci hashing of a packed key), not a seeded SipHash;
 //   - keep keys and values together in one dense array in insertion order (one miss to compare and read), with a
-//     separate open-addressing index of 4-byte slots at most half full (linear probing, backward-shift deletion),
-//     so a look-up touches one slot and one element;
+//     separate open-addressing index of 8-byte slots (element index and a 32-bit fingerprint of the hash) at most
+//     three quarters full (linear probing, backward-shift deletion), so a look-up touches one run of slots and
+//     only the element that matches;
 //   - store IPv4 prefixes as 8-byte keys instead of 24-byte `IPPrefix` values (`PrefixMap` keeps one map per
-//     family), which is most of the table: a Loc-RIB entry is 48 bytes plus 4-8 bytes of index.
+//     family), which is most of the table: a Loc-RIB entry is 48 bytes plus 11-21 bytes of index.
 //
 // Removal moves the last element into the hole, so element indices are stable only until the next removal.
 
 import BGPWire
 
-/// A key with a cheap hash. The map multiplies `hashCode` by a 64-bit odd constant and uses the top bits, so the
+/// A key with a cheap hash. The map multiplies `hashCode` by a 64-bit odd constant and uses the top 32 bits, so the
 /// key only has to be injective into 64 bits as far as possible, not well mixed.
 protocol CompactKey: Equatable, Sendable {
     var hashCode: UInt64 { get }
@@ -35,10 +36,10 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
 
     /// The elements, in insertion order except where removals moved the last one into a hole.
     private(set) var elements: ContiguousArray<Element> = []
-    /// Bucket → element index + 1; 0 is empty. A power of two long, at most half full.
-    private var slots: ContiguousArray<UInt32> = []
-    /// 64 - log2(slots.count): the bucket is the top bits of the product.
-    private var shift: UInt64 = 64
+    /// Bucket → fingerprint << 32 | (element index + 1); 0 is empty. The fingerprint is the top 32 bits of the
+    /// key's mixed hash and also gives the home bucket (`home`), so probing and deletion compare slots only and
+    /// touch an element just to confirm a match. At most three quarters full.
+    private var slots: ContiguousArray<UInt64> = []
 
     init() {}
 
@@ -46,20 +47,28 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     var isEmpty: Bool { elements.isEmpty }
 
     @inline(__always)
-    private func bucket(_ key: Key) -> Int {
-        Int(truncatingIfNeeded: (key.hashCode &* 0x9E37_79B9_7F4A_7C15) >> shift)
-    }
+    private static func fingerprint(_ key: Key) -> UInt64 { (key.hashCode &* 0x9E37_79B9_7F4A_7C15) >> 32 }
+
+    /// The home bucket of a fingerprint: its share of the bucket count (any count, not only powers of two).
+    @inline(__always)
+    private func home(_ fingerprint: UInt64) -> Int { Int(truncatingIfNeeded: (fingerprint &* UInt64(slots.count)) >> 32) }
+
+    @inline(__always)
+    private func next(_ bucket: Int) -> Int { bucket + 1 == slots.count ? 0 : bucket + 1 }
 
     /// The element index of `key`.
     func index(of key: Key) -> Int? {
         guard !slots.isEmpty else { return nil }
-        let mask = slots.count - 1
-        var b = bucket(key)
+        let fingerprint = Self.fingerprint(key)
+        var b = home(fingerprint)
         while true {
             let s = slots[b]
             if s == 0 { return nil }
-            if elements[Int(s) - 1].key == key { return Int(s) - 1 }
-            b = (b + 1) & mask
+            if s >> 32 == fingerprint {
+                let i = Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1
+                if elements[i].key == key { return i }
+            }
+            b = next(b)
         }
     }
 
@@ -77,14 +86,18 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     /// One probe for "find or find the insertion point"; makes room for one more element first, so an `absent`
     /// bucket is valid for `insert(_:_:bucket:)` until the next mutation.
     mutating func lookup(_ key: Key) -> Lookup {
-        if (elements.count + 1) * 2 > slots.count { rehash(buckets: Swift.max(16, slots.count * 2)) }
-        let mask = slots.count - 1
-        var b = bucket(key)
+        // Growing by half keeps the index between 1/2 and 3/4 full (11-16 bytes per element).
+        if (elements.count + 1) * 4 > slots.count * 3 { rehash(buckets: Swift.max(16, slots.count + slots.count / 2)) }
+        let fingerprint = Self.fingerprint(key)
+        var b = home(fingerprint)
         while true {
             let s = slots[b]
             if s == 0 { return .absent(bucket: b) }
-            if elements[Int(s) - 1].key == key { return .found(Int(s) - 1) }
-            b = (b + 1) & mask
+            if s >> 32 == fingerprint {
+                let i = Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1
+                if elements[i].key == key { return .found(i) }
+            }
+            b = next(b)
         }
     }
 
@@ -92,7 +105,7 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     @discardableResult
     mutating func insert(_ key: Key, _ value: Value, bucket: Int) -> Int {
         elements.append(Element(key: key, value: value))
-        slots[bucket] = UInt32(elements.count)
+        slots[bucket] = Self.fingerprint(key) << 32 | UInt64(elements.count)
         return elements.count - 1
     }
 
@@ -122,15 +135,19 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
         deleteSlot(slot(of: index))
         let last = elements.count - 1
         if index != last {
-            slots[slot(of: last)] = UInt32(index + 1)
+            let b = slot(of: last)
+            slots[b] = slots[b] & ~0xFFFF_FFFF | UInt64(index + 1)
             elements.swapAt(index, last)
         }
         let removed = elements.removeLast()
         if elements.isEmpty {
             removeAll()
         } else if slots.count > 1024 && elements.count * 8 < slots.count {
-            // Mostly withdrawn: give the memory back (the copy makes the element array's capacity fit too).
-            elements = ContiguousArray(elements)
+            // Mostly withdrawn: give the memory back.
+            var smaller = ContiguousArray<Element>()
+            smaller.reserveCapacity(elements.count * 2)
+            smaller.append(contentsOf: elements)
+            elements = smaller
             rehash(buckets: slots.count / 4)
         }
         return removed
@@ -139,42 +156,36 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     mutating func removeAll() {
         elements = []
         slots = []
-        shift = 64
     }
 
     /// Room for `count` elements without growing.
     mutating func reserveCapacity(_ count: Int) {
         guard count > elements.count else { return }
         elements.reserveCapacity(count)
-        if count * 2 > slots.count {
-            var buckets = 16
-            while buckets < count * 2 { buckets *= 2 }
-            rehash(buckets: buckets)
-        }
+        if count * 4 > slots.count * 3 { rehash(buckets: Swift.max(16, count * 4 / 3 + 1)) }
     }
 
     /// The bucket that holds element `index`.
     private func slot(of index: Int) -> Int {
-        let mask = slots.count - 1
-        let target = UInt32(index + 1)
-        var b = bucket(elements[index].key)
-        while slots[b] != target { b = (b + 1) & mask }
+        let fingerprint = Self.fingerprint(elements[index].key)
+        let target = fingerprint << 32 | UInt64(index + 1)
+        var b = home(fingerprint)
+        while slots[b] != target { b = next(b) }
         return b
     }
 
     /// Empties bucket `hole`, moving later members of its cluster back so that every key stays reachable from its
-    /// home bucket without tombstones (Knuth 6.4 Algorithm R).
+    /// home bucket without tombstones (Knuth 6.4 Algorithm R). Reads slots only.
     private mutating func deleteSlot(_ hole: Int) {
-        let mask = slots.count - 1
         var i = hole
         var j = hole
         while true {
-            j = (j + 1) & mask
+            j = next(j)
             let s = slots[j]
             if s == 0 { break }
-            let home = bucket(elements[Int(s) - 1].key)
+            let k = home(s >> 32)
             // The entry at j may stay when its home lies cyclically in (i, j].
-            let stays = i <= j ? (i < home && home <= j) : (i < home || home <= j)
+            let stays = i <= j ? (i < k && k <= j) : (i < k || k <= j)
             if !stays {
                 slots[i] = s
                 i = j
@@ -185,12 +196,11 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
 
     private mutating func rehash(buckets: Int) {
         slots = ContiguousArray(repeating: 0, count: buckets)
-        shift = UInt64(64 - buckets.trailingZeroBitCount)
-        let mask = buckets - 1
         for i in elements.indices {
-            var b = bucket(elements[i].key)
-            while slots[b] != 0 { b = (b + 1) & mask }
-            slots[b] = UInt32(i + 1)
+            let fingerprint = Self.fingerprint(elements[i].key)
+            var b = home(fingerprint)
+            while slots[b] != 0 { b = next(b) }
+            slots[b] = fingerprint << 32 | UInt64(i + 1)
         }
     }
 }
@@ -216,12 +226,22 @@ extension IPPrefix: CompactKey {
     }
 }
 
-/// An IPv4 prefix and ADD-PATH Path Identifier (16 bytes with the identifier, 12 used).
+/// An IPv4 prefix and an ADD-PATH Path Identifier below 2^24 in 8 bytes: address << 32 | length << 24 | path ID.
+/// (Larger identifiers are rare; `AdjRIBIn.Key` puts those in the map with full keys.)
 struct IPv4PathKey: CompactKey {
-    var prefix: IPv4PrefixKey
-    var pathID: UInt32
+    var raw: UInt64
 
-    var hashCode: UInt64 { prefix.raw ^ UInt64(pathID) << 40 ^ UInt64(pathID) >> 24 }
+    init(prefix: IPPrefix, pathID: UInt32) {
+        raw = prefix.address.low << 32 | UInt64(prefix.length) << 24 | UInt64(pathID)
+    }
+
+    var prefix: IPPrefix {
+        IPPrefix(address: IPAddress(ipv4: UInt32(truncatingIfNeeded: raw >> 32)), length: UInt8(truncatingIfNeeded: raw >> 24))
+    }
+
+    var pathID: UInt32 { UInt32(truncatingIfNeeded: raw) & 0xFF_FFFF }
+
+    var hashCode: UInt64 { raw }
 }
 
 extension AdjRIBIn.Key: CompactKey {
@@ -231,7 +251,9 @@ extension AdjRIBIn.Key: CompactKey {
 /// Keys with a compact IPv4 form: `FamilyMap` keeps IPv4 and IPv6 in separate maps.
 protocol FamilySplitKey: Hashable, Sendable {
     associatedtype V4: CompactKey
+    /// The key has a compact form (IPv4; keys without one go to the map of full keys with IPv6).
     var isIPv4: Bool { get }
+    var family: IPAddress.Family { get }
     /// The IPv4 form; only called when `isIPv4`.
     var v4: V4 { get }
     init(v4: V4)
@@ -244,13 +266,15 @@ extension IPPrefix: FamilySplitKey {
 }
 
 extension AdjRIBIn.Key: FamilySplitKey {
-    var isIPv4: Bool { prefix.family == .ipv4 }
-    var v4: IPv4PathKey { IPv4PathKey(prefix: IPv4PrefixKey(prefix), pathID: pathID) }
-    init(v4: IPv4PathKey) { self.init(prefix: v4.prefix.prefix, pathID: v4.pathID) }
+    var family: IPAddress.Family { prefix.family }
+    var isIPv4: Bool { prefix.family == .ipv4 && pathID < 1 << 24 }
+    var v4: IPv4PathKey { IPv4PathKey(prefix: prefix, pathID: pathID) }
+    init(v4: IPv4PathKey) { self.init(prefix: v4.prefix, pathID: v4.pathID) }
 }
 
-/// A map with compact IPv4 keys and full keys for IPv6. Positions (`Int`) are element indices: `i` in the IPv4
-/// map, `~i` (negative) in the IPv6 map; a removal invalidates the position of the family's last element.
+/// A map with compact IPv4 keys and full keys for IPv6 (and for IPv4 keys without a compact form). Positions (`Int`)
+/// are element indices: `i` in the compact map, `~i` (negative) in the other; a removal invalidates the position of
+/// that map's last element.
 struct FamilyMap<Key: FamilySplitKey & CompactKey, Value: Sendable>: Sendable {
     private(set) var v4 = CompactMap<Key.V4, Value>()
     private(set) var v6 = CompactMap<Key, Value>()
@@ -325,14 +349,16 @@ struct FamilyMap<Key: FamilySplitKey & CompactKey, Value: Sendable>: Sendable {
     func positions(family: IPAddress.Family? = nil) -> [Int] {
         var result: [Int] = []
         if family != .ipv6 { result += Array(0..<v4.count) }
-        if family != .ipv4 { result += (0..<v6.count).map { ~$0 } }
+        for i in 0..<v6.count where family == nil || v6.key(at: i).family == family { result.append(~i) }
         return result
     }
 
-    /// Calls `body` with every key and value of one family (or both), IPv4 first, unordered otherwise.
+    /// Calls `body` with every key and value of one family (or both), unordered.
     func forEach(family: IPAddress.Family? = nil, _ body: (Key, Value) throws -> Void) rethrows {
         if family != .ipv6 { for element in v4.elements { try body(Key(v4: element.key), element.value) } }
-        if family != .ipv4 { for element in v6.elements { try body(element.key, element.value) } }
+        for element in v6.elements where family == nil || element.key.family == family {
+            try body(element.key, element.value)
+        }
     }
 
     var keys: [Key] {
