@@ -111,9 +111,9 @@ public struct UpdateGenerator: Sendable {
     /// The UPDATEs each group sends for a batch of Loc-RIB changes (only groups with something to send). When a
     /// prefix changes more than once in the batch, only its last state is sent.
     public mutating func routesChanged(_ changes: [RouteChange]) -> [UpdateGroupID: ByteBuffer] {
-        var last: [IPPrefix: Int] = [:]
+        var last = FamilyMap<IPPrefix, Int>()
         last.reserveCapacity(changes.count)
-        for (index, change) in changes.enumerated() { last[change.prefix] = index }
+        for index in changes.indices { last.updateValue(index, forKey: changes[index].prefix) }
         let final = last.count == changes.count ? changes : changes.indices.filter { last[changes[$0].prefix] == $0 }
             .map { changes[$0] }
         var out: [UpdateGroupID: ByteBuffer] = [:]
@@ -287,15 +287,15 @@ public struct UpdateGenerator: Sendable {
         let v6 = key.families.contains(.ipv6Unicast)
         let addPathV4 = key.sendsPathIDs(.ipv4Unicast)
         let addPathV6 = key.sendsPathIDs(.ipv6Unicast)
-        for change in changes {
-            let prefix = change.prefix
+        for index in changes.indices {
+            let prefix = changes[index].prefix
             let isV4 = prefix.family == .ipv4
             guard isV4 ? v4 : v6 else { continue }
             let family: AddressFamily = isV4 ? .ipv4Unicast : .ipv6Unicast
             let addPath = isV4 ? addPathV4 : addPathV6
             if addPath {
                 var paths: [AdvertisedPath] = []
-                for path in change.ecmp {
+                for path in changes[index].ecmp {
                     guard let set = export(path, group: &group) else { continue }
                     paths.append(AdvertisedPath(pathID: localPathID(for: path), attributes: set))
                 }
@@ -303,7 +303,7 @@ public struct UpdateGenerator: Sendable {
                 for id in delta.withdraw { batch.withdraw(NLRI(prefix, pathID: id), family: family) }
                 for path in delta.announce { batch.announce(NLRI(prefix, pathID: path.pathID), with: path.attributes) }
             } else {
-                let set = change.best.flatMap { export($0, group: &group) }
+                let set = changes[index].best.flatMap { export($0, group: &group) }
                 group.ribOut.replace(
                     prefix, with: set.map { AdvertisedPath(attributes: $0) },
                     announce: { batch.announce(NLRI(prefix), with: $0.attributes) },
@@ -377,14 +377,15 @@ public struct UpdateGenerator: Sendable {
     private func encode(_ batch: Batch, key: UpdateGroupKey) -> ByteBuffer {
         var buffer = ByteBuffer()
         for family in batch.withdrawals.keys.sorted() {
-            UpdatePacker.writeWithdrawals(batch.withdrawals[family]!.sorted(), family: family, into: &buffer, context: key.encode)
+            UpdatePacker.writeWithdrawals(
+                Self.sorted(batch.withdrawals[family]!), family: family, into: &buffer, context: key.encode)
         }
         encodeAnnouncements(batch, key: key, into: &buffer)
         return buffer
     }
 
     private func encodeAnnouncements(_ batch: Batch, key: UpdateGroupKey, into buffer: inout ByteBuffer) {
-        let sorted = batch.nlri.map { $0.sorted() }
+        let sorted = batch.nlri.map(Self.sorted)
         let order = sorted.indices.sorted { sorted[$0][0] < sorted[$1][0] }
         for i in order {
             let attributes = batch.sets[i].attributes
@@ -396,6 +397,18 @@ public struct UpdateGenerator: Sendable {
                 UpdatePacker.writeAnnouncements(
                     sorted[i][...], family: .ipv4Unicast, attributes: attributes, into: &buffer, context: key.encode)
             }
+        }
+    }
+
+    /// `nlri.sorted()`, for IPv4 without Path Identifiers on packed integer keys (the same order: address, then
+    /// length), which is several times faster than comparing `NLRI` values.
+    static func sorted(_ nlri: [NLRI]) -> [NLRI] {
+        guard nlri.count > 1 else { return nlri }
+        guard nlri.allSatisfy({ $0.pathID == nil && $0.prefix.family == .ipv4 }) else { return nlri.sorted() }
+        var keys = nlri.map { $0.prefix.address.low << 8 | UInt64($0.prefix.length) }
+        keys.sort()
+        return keys.map {
+            NLRI(IPPrefix(address: IPAddress(ipv4: UInt32(truncatingIfNeeded: $0 >> 8)), length: UInt8(truncatingIfNeeded: $0)))
         }
     }
 
