@@ -158,6 +158,13 @@ public struct LocRIB: Sendable {
     public mutating func withdraw(prefix: IPPrefix, source: String, pathID: UInt32 = 0) -> RouteChange? {
         guard let index = entries.position(of: prefix) else { return nil }
         let before = entries[position: index]
+        if before.tail.isEmpty {
+            // The only candidate (most of a full table): no candidate list, no decision.
+            guard before.head.pathID == pathID && sources[Int(before.head.source)].name == source else { return nil }
+            entries.remove(at: index)
+            count(prefix, prefixes: -1, paths: -1)
+            return change(prefix, from: before, to: nil)
+        }
         var candidates = before.all
         guard let gone = candidates.firstIndex(where: { $0.pathID == pathID && sources[Int($0.source)].name == source })
         else { return nil }
