@@ -13,7 +13,10 @@ extension PeerDefinition {
             peerAddress: spec.address, holdTime: spec.holdTime, keepaliveTime: spec.keepaliveTime,
             connectRetryTime: .seconds(Int(spec.connectRetryTime)),
             delayOpenTime: spec.delayOpenTime.map { .seconds(Int($0)) }, passive: spec.passive,
-            families: spec.families, hostname: configuration.nodeName)
+            families: spec.families,
+            // calico/node's BIRD template has `add paths on` (send and receive) on every session; ECMP sets then
+            // reach peers that negotiate it (RFC 7911).
+            addPath: spec.families.map { AddPathEntry(family: $0, mode: 3) }, hostname: configuration.nodeName)
         if let restart = spec.gracefulRestartTime {
             // Advertise restart time and families; forwarding state is kept by the kernel layer (issue #8).
             session.gracefulRestart = GracefulRestartCapability(
