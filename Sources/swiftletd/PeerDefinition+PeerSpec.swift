@@ -17,6 +17,8 @@ extension PeerDefinition {
             // calico/node's BIRD template has `add paths on` (send and receive) on every session; ECMP sets then
             // reach peers that negotiate it (RFC 7911).
             addPath: spec.families.map { AddPathEntry(family: $0, mode: 3) }, hostname: configuration.nodeName)
+        // RFC 8950: IPv4 routes over an IPv6 session carry IPv6 next hops when the peer agrees.
+        session.extendedNextHop = spec.address.family == .ipv6
         if let restart = spec.gracefulRestartTime {
             // Advertise restart time and families; forwarding state is kept by the kernel layer (issue #8).
             session.gracefulRestart = GracefulRestartCapability(

@@ -332,4 +332,28 @@ struct NegotiationTests {
         #expect(open.capabilities.contains(.enhancedRouteRefresh))
         #expect(open.capabilities.contains(.extendedMessage))
     }
+
+    // MARK: RFC 8950 and dynamic neighbors
+
+    @Test("Extended next hop (RFC 8950 §3): on only when both sides offer IPv4 unicast over IPv6")
+    func extendedNextHop() throws {
+        var ours = configuration()
+        ours.extendedNextHop = true
+        let entry = ExtendedNextHopEntry(nlriAFI: .ipv4, nlriSAFI: 1, nextHopAFI: .ipv6)
+        #expect(ours.localOpen.capabilities.contains(.extendedNextHop([entry])))
+        var theirs = peerOpen().capabilities
+        #expect(try !negotiate(ours, peerOpen(capabilities: theirs)).extendedNextHop)
+        theirs.append(.extendedNextHop([entry]))
+        #expect(try negotiate(ours, peerOpen(capabilities: theirs)).extendedNextHop)
+        #expect(try !negotiate(configuration(), peerOpen(capabilities: theirs)).extendedNextHop)
+    }
+
+    @Test("A dynamic neighbor may announce any AS of its range; iBGP when the AS is ours (RFC 4271 §6.2 otherwise)")
+    func acceptedPeerASes() throws {
+        var ours = configuration(peerAS: 64512)
+        ours.acceptedPeerASes = 64512...64600
+        #expect(try negotiate(ours, peerOpen(asNumber: 64513)).isInternal == false)
+        #expect(try negotiate(ours, peerOpen(asNumber: 64512)).isInternal == true)
+        #expect(failure(ours, peerOpen(asNumber: 65000)) == .badPeerAS)
+    }
 }

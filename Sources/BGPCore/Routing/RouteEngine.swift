@@ -141,7 +141,8 @@ public struct RouteEngine: Sendable {
             peerAS: negotiated.peerAS, localAS: configuration.localAS,
             localASOverride: sessionLocalAS == configuration.localAS ? nil : sessionLocalAS,
             fourOctetAS: negotiated.fourOctetAS, nextHopMode: settings.nextHopMode, localIPv4: v4, localIPv6: v6,
-            sharedSubnets: settings.sharedSubnets, isReflectorClient: source.isReflectorClient,
+            sharedSubnets: settings.sharedSubnets, extendedNextHop: negotiated.extendedNextHop,
+            isReflectorClient: source.isReflectorClient,
             allowASInCount: settings.allowASIn)
         let importPolicy = ImportPolicy(
             localAS: sessionLocalAS, otherLocalASes: [configuration.localAS], allowASIn: settings.allowASIn,

@@ -18,6 +18,8 @@ public struct NegotiatedSession: Hashable, Sendable {
     public var addPathReceive: Set<AddressFamily>
     public var addPathSend: Set<AddressFamily>
     public var extendedMessage: Bool
+    /// Both sides offered IPv4 unicast over IPv6 next hops (RFC 8950 §3): we may send such routes.
+    public var extendedNextHop: Bool = false
     public var routeRefresh: Bool
     public var enhancedRouteRefresh: Bool
     /// The peer's graceful restart capability, if it sent one.
@@ -80,10 +82,15 @@ extension SessionConfiguration {
         func peerHas(_ code: UInt8) -> Bool { peerCapabilities.contains { $0.code == code } }
         var peerGR: GracefulRestartCapability? = nil
         for case .gracefulRestart(let gr) in peerCapabilities { peerGR = gr }
+        let peerExtendedNextHop = peerCapabilities.contains { capability in
+            guard case .extendedNextHop(let entries) = capability else { return false }
+            return entries.contains { $0.nlriAFI == .ipv4 && $0.nlriSAFI == 1 && $0.nextHopAFI == .ipv6 }
+        }
         return .success(NegotiatedSession(
             peerAS: peerASN, peerIdentifier: open.bgpIdentifier, holdTime: holdTime, keepaliveInterval: keepalive,
             families: families, fourOctetAS: peerFourOctet != nil, addPathReceive: receive, addPathSend: send,
             extendedMessage: extendedMessage && peerHas(6),
+            extendedNextHop: extendedNextHop && peerExtendedNextHop,
             // Code 128 is the pre-standard route refresh that Cisco-derived stacks still send.
             routeRefresh: routeRefresh && (peerHas(2) || peerHas(128)),
             enhancedRouteRefresh: enhancedRouteRefresh && peerHas(70), peerGracefulRestart: peerGR,

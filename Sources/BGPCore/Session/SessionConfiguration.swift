@@ -37,6 +37,9 @@ public struct SessionConfiguration: Hashable, Sendable {
     public var routeRefresh: Bool
     public var enhancedRouteRefresh: Bool
     public var gracefulRestart: GracefulRestartCapability?
+    /// Offer IPv4 unicast NLRI with an IPv6 next hop (RFC 8950 §3, Extended Next Hop capability), for IPv4 routes
+    /// over an IPv6-only underlay.
+    public var extendedNextHop = false
     /// Sent in the FQDN capability when set.
     public var hostname: String?
     /// A dynamic neighbor (accepted from an address range) may announce any AS in this range instead of exactly
@@ -80,6 +83,9 @@ public struct SessionConfiguration: Hashable, Sendable {
         if routeRefresh { capabilities.append(.routeRefresh) }
         if enhancedRouteRefresh { capabilities.append(.enhancedRouteRefresh) }
         if extendedMessage { capabilities.append(.extendedMessage) }
+        if extendedNextHop && families.contains(.ipv4Unicast) {
+            capabilities.append(.extendedNextHop([ExtendedNextHopEntry(nlriAFI: .ipv4, nlriSAFI: 1, nextHopAFI: .ipv6)]))
+        }
         if let gracefulRestart { capabilities.append(.gracefulRestart(gracefulRestart)) }
         capabilities.append(.fourOctetAS(localAS))
         if !addPath.isEmpty { capabilities.append(.addPath(addPath)) }
