@@ -342,4 +342,27 @@ struct RouteEngineTests {
         #expect(!out.contains { if case .reset = $0 { true } else { false } })
         #expect(out.contains { if case .log(.warning, let text, _) = $0 { text.contains("RFC 7606") } else { false } })
     }
+
+    @Test("IPv4 and IPv6 on one session: IPv6 via MP_REACH_NLRI with our IPv6 address as next hop toward eBGP (RFC 4760, RFC 2545)")
+    func dualStack() throws {
+        var engine = RouteEngine(
+            configuration: RouteEngine.Configuration(routerID: Self.routerID, localAS: 64512, localIPv6: ip("fd00::1")))
+        _ = Self.up(&engine, Self.meshB)
+        _ = Self.up(&engine, Self.tor)
+        var attributes = PathAttributes(origin: .igp, asPath: ASPath(sequence: []))
+        attributes.localPreference = 100
+        attributes.mpReach = MultiprotocolReach(
+            family: .ipv6Unicast, nextHops: [ip("fd00::2")], nlri: [NLRI(pfx("fd00:10:244::/122"))])
+        let v4 = Self.update(["10.244.2.0/26"], asPath: [], nextHop: "10.0.0.2")
+        _ = engine.received(v4, from: Self.meshB.name)
+        let out = engine.received(UpdateMessage(attributes: attributes), from: Self.meshB.name)
+        let update = try #require(try Self.sent(to: "tor", out).first)
+        let reach = try #require(update.attributes.mpReach)
+        #expect(reach.family == .ipv6Unicast)
+        #expect(reach.nlri.map(\.prefix) == [pfx("fd00:10:244::/122")])
+        #expect(reach.globalNextHop == ip("fd00::1"))
+        #expect(update.attributes.asPath == ASPath(sequence: [64512]))
+        #expect(engine.locRIB.count(for: .ipv6).prefixes == 1)
+        #expect(engine.locRIB.count(for: .ipv4).prefixes == 1)
+    }
 }
