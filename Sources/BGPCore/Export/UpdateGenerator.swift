@@ -67,6 +67,8 @@ public struct UpdateGenerator: Sendable {
     private var afterPolicy = AttributeSetTable()
     private var pathIDs: [PathIDKey: UInt32] = [:]
     private var nextPathID: UInt32 = 1
+    /// The last identifier looked up: consecutive prefixes mostly come from one source.
+    private var lastPathID: (key: PathIDKey, id: UInt32)?
 
     public init(rules: ExportRules, policy: ExportPolicy = ExportPolicy()) {
         self.rules = rules
@@ -293,7 +295,19 @@ public struct UpdateGenerator: Sendable {
             guard isV4 ? v4 : v6 else { continue }
             let family: AddressFamily = isV4 ? .ipv4Unicast : .ipv6Unicast
             let addPath = isV4 ? addPathV4 : addPathV6
-            if addPath {
+            if !addPath || changes[index].best == nil || changes[index].ecmpCount == 1 {
+                // One path (or none): no arrays. With ADD-PATH the path goes out with its own identifier.
+                let path = addPath ? changes[index].singleECMPPath : changes[index].best
+                let advertised = path.flatMap { path in
+                    export(path, group: &group).map {
+                        AdvertisedPath(pathID: addPath ? localPathID(for: path) : 0, attributes: $0)
+                    }
+                }
+                group.ribOut.replace(
+                    prefix, with: advertised,
+                    announce: { batch.announce(NLRI(prefix, pathID: addPath ? $0.pathID : nil), with: $0.attributes) },
+                    withdraw: { batch.withdraw(NLRI(prefix, pathID: addPath ? $0 : nil), family: family) })
+            } else {
                 var paths: [AdvertisedPath] = []
                 for path in changes[index].ecmp {
                     guard let set = export(path, group: &group) else { continue }
@@ -302,12 +316,6 @@ public struct UpdateGenerator: Sendable {
                 let delta = group.ribOut.replace(prefix, with: paths)
                 for id in delta.withdraw { batch.withdraw(NLRI(prefix, pathID: id), family: family) }
                 for path in delta.announce { batch.announce(NLRI(prefix, pathID: path.pathID), with: path.attributes) }
-            } else {
-                let set = changes[index].best.flatMap { export($0, group: &group) }
-                group.ribOut.replace(
-                    prefix, with: set.map { AdvertisedPath(attributes: $0) },
-                    announce: { batch.announce(NLRI(prefix), with: $0.attributes) },
-                    withdraw: { _ in batch.withdraw(NLRI(prefix), family: family) })
             }
         }
     }
@@ -360,10 +368,16 @@ public struct UpdateGenerator: Sendable {
 
     private mutating func localPathID(for path: Path) -> UInt32 {
         let key = PathIDKey(source: path.source.name, pathID: path.pathID)
-        if let id = pathIDs[key] { return id }
-        let id = nextPathID
-        nextPathID += 1
-        pathIDs[key] = id
+        if let last = lastPathID, last.key == key { return last.id }
+        let id: UInt32
+        if let known = pathIDs[key] {
+            id = known
+        } else {
+            id = nextPathID
+            nextPathID += 1
+            pathIDs[key] = id
+        }
+        lastPathID = (key, id)
         return id
     }
 

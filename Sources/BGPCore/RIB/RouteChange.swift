@@ -83,6 +83,9 @@ public struct RouteChange: Hashable, Sendable, CustomStringConvertible {
             + (ecmpCount > 1 ? " ecmp \(ecmpCount)" : "")
     }
 
+    /// The ECMP set's only path, `nil` when it has none or several (without building the array).
+    var singleECMPPath: Path? { ecmpIsBest ? _best : _ecmp.count == 1 ? _ecmp[0] : nil }
+
     /// Number of paths in the ECMP set (without building it).
     public var ecmpCount: Int { ecmpIsBest ? 1 : _ecmp.count }
 }

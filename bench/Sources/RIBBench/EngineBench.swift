@@ -36,14 +36,16 @@ enum EngineBench {
         let sets = arguments.firstIndex(of: "--sets").map { Int(arguments[$0 + 1])! } ?? 1000
         let clients = arguments.firstIndex(of: "--clients").map { Int(arguments[$0 + 1])! } ?? 200
         let only = arguments.firstIndex(of: "--only").map { arguments[$0 + 1] }
+        // ADD-PATH (send and receive) on every session, as swiftletd offers it to Calico peers.
+        let addPath = arguments.contains("--add-path")
         MallocInterposerSwift.initialize()
 
         let prefixes = Workload.prefixes(count, seed: 4)
         let announcements = Workload.updates(
             prefixes: prefixes, sets: sets, firstAS: injectorAS, nextHop: injector.ipv4Value, seed: 1)
         let withdrawals = announcements.map { UpdateMessage(withdrawn: $0.announced) }
-        let injectorSession = try negotiated(peerAS: injectorAS, peerAddress: injector)
-        let monitorSession = try negotiated(peerAS: monitorAS, peerAddress: monitor)
+        let injectorSession = try negotiated(peerAS: injectorAS, peerAddress: injector, addPath: addPath)
+        let monitorSession = try negotiated(peerAS: monitorAS, peerAddress: monitor, addPath: addPath)
         let clientUpdates = (0..<clients).map { i in
             // 10.<i / 4>.<(i % 4) * 64>.0/26 from client i, next hop itself.
             let prefix = IPPrefix(address: IPAddress(ipv4: 0x0A00_0000 | UInt32(i) << 6), length: 26)
@@ -51,7 +53,9 @@ enum EngineBench {
                 attributes: PathAttributes(origin: .igp, asPath: ASPath(), nextHop: clientAddress(i)),
                 announced: [NLRI(prefix)])
         }
-        let clientSessions = try (0..<clients).map { try negotiated(peerAS: dutAS, peerAddress: clientAddress($0)) }
+        let clientSessions = try (0..<clients).map {
+            try negotiated(peerAS: dutAS, peerAddress: clientAddress($0), addPath: addPath)
+        }
 
         var best = (announce: 1e9, withdraw: 1e9, rrUp: 1e9, rrAnnounce: 1e9)
         var allocations = (announce: 0.0, withdraw: 0.0, rrUp: 0.0, rrAnnounce: 0.0)
@@ -120,7 +124,7 @@ enum EngineBench {
         }
 
         print("Engine benchmark: \(count) IPv4 prefixes in \(announcements.count) UPDATEs (\(sets) attribute sets), "
-            + "\(clients) route-reflector clients, best of \(runs)")
+            + "\(clients) route-reflector clients\(addPath ? ", ADD-PATH on every session" : ""), best of \(runs)")
         print("| phase | seconds | Mprefix/s | allocs/prefix | RSS growth MiB | bytes/prefix | bytes sent |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         func row(_ name: String, _ seconds: Double, _ allocations: Double, _ units: Int, _ rss: Int?, _ sent: Int) {
@@ -163,9 +167,12 @@ enum EngineBench {
     }
 
     /// Our side of a session with a peer in `peerAS` at `peerAddress`, negotiated from the peer's OPEN.
-    static func negotiated(peerAS: UInt32, peerAddress: IPAddress) throws -> NegotiatedSession {
-        let ours = SessionConfiguration(localAS: dutAS, peerAS: peerAS, localIdentifier: dut, peerAddress: peerAddress)
-        let theirs = SessionConfiguration(localAS: peerAS, peerAS: dutAS, localIdentifier: peerAddress, peerAddress: dut)
+    static func negotiated(peerAS: UInt32, peerAddress: IPAddress, addPath: Bool = false) throws -> NegotiatedSession {
+        let entries = addPath ? [AddPathEntry(family: .ipv4Unicast, mode: 3)] : []
+        let ours = SessionConfiguration(
+            localAS: dutAS, peerAS: peerAS, localIdentifier: dut, peerAddress: peerAddress, addPath: entries)
+        let theirs = SessionConfiguration(
+            localAS: peerAS, peerAS: dutAS, localIdentifier: peerAddress, peerAddress: dut, addPath: entries)
         let open = OpenMessage(
             asNumber: peerAS, holdTime: 90, bgpIdentifier: peerAddress, capabilities: theirs.localOpen.capabilities)
         return try ours.negotiate(received: open).get()
