@@ -51,9 +51,23 @@ public struct AdjRIBIn: Sendable {
     /// Number of keys in `prePolicy` that are not in `postPolicy` (rejected paths).
     private var prePolicyOnly = 0
     private var hops = NextHopTable()
+    /// Whether the accepted paths are kept here. The routing engine turns this off: its Loc-RIB holds every
+    /// accepted path with the same attributes and next hop (as BIRD keeps routes only in its table), so a second
+    /// full copy per peer would cost memory and a table operation per prefix. Without it, `apply` reports every
+    /// withdrawal and every rejected path as `.withdrawn` (the Loc-RIB ignores what it does not hold), `prePolicy`
+    /// keeps the rejected and changed paths only, and `count`, `paths`, `path(_:)` and `keys(family:)` are the
+    /// Loc-RIB's to answer (`LocRIB.pathCount(from:)`, `LocRIB.paths(from:)`).
+    let storesAcceptedPaths: Bool
 
     public init(keepPrePolicy: Bool = false) {
         self.keepPrePolicy = keepPrePolicy
+        self.storesAcceptedPaths = true
+    }
+
+    /// An Adj-RIB-In whose accepted paths live in the Loc-RIB only (see `storesAcceptedPaths`).
+    init(keepPrePolicy: Bool, storesAcceptedPaths: Bool) {
+        self.keepPrePolicy = keepPrePolicy
+        self.storesAcceptedPaths = storesAcceptedPaths
     }
 
     // MARK: UPDATE processing
@@ -103,37 +117,65 @@ public struct AdjRIBIn: Sendable {
         let received = table.intern(shared)
         var policyCache: [ObjectIdentifier: AttributeSet] = [:]
 
+        // Policy may build a fresh set; intern it (once per distinct result) so equal sets share storage.
+        func internPolicyResult(_ path: Path) -> Path {
+            guard path.attributes !== received else { return path }
+            var path = path
+            let id = ObjectIdentifier(path.attributes)
+            if let cached = policyCache[id] {
+                path.attributes = cached
+            } else {
+                let interned = table.intern(path.attributes.attributes)
+                policyCache[id] = interned
+                path.attributes = interned
+            }
+            return path
+        }
+
         func announce(_ nlri: NLRI, nextHop: IPAddress, linkLocal: IPAddress?) {
             let key = Key(prefix: nlri.prefix, pathID: nlri.pathID ?? 0)
             let path = Path(
                 prefix: nlri.prefix, pathID: key.pathID, source: source, attributes: received, nextHop: nextHop,
                 linkLocalNextHop: linkLocal)
+            guard storesAcceptedPaths || keepPrePolicy else {
+                // Only the Loc-RIB stores paths: no table here.
+                if let accepted = importPolicy(path) {
+                    changes.append(.announced(internPolicyResult(accepted)))
+                } else {
+                    changes.append(.withdrawn(prefix: key.prefix, pathID: key.pathID))
+                }
+                return
+            }
             let hop = hops.intern(nextHop, linkLocal)
             let asReceived = StoredPath(attributes: received, hop: hop, stale: false)
             guard var accepted = importPolicy(path) else {
-                let held = postPolicy.removeValue(forKey: key) != nil
+                let held = storesAcceptedPaths ? postPolicy.removeValue(forKey: key) != nil : true
                 if held { changes.append(.withdrawn(prefix: key.prefix, pathID: key.pathID)) }
+                if !storesAcceptedPaths {
+                    _ = prePolicy.updateValue(asReceived, forKey: key)
+                    return
+                }
                 if keepPrePolicy {
                     let wasPreOnly = prePolicy.updateValue(asReceived, forKey: key) != nil && !held
                     if !wasPreOnly { prePolicyOnly += 1 }
                 }
                 return
             }
-            // Policy may build a fresh set; intern it (once per distinct result) so equal sets share storage.
-            if accepted.attributes !== received {
-                let id = ObjectIdentifier(accepted.attributes)
-                if let cached = policyCache[id] {
-                    accepted.attributes = cached
-                } else {
-                    let interned = table.intern(accepted.attributes.attributes)
-                    policyCache[id] = interned
-                    accepted.attributes = interned
-                }
-            }
+            accepted = internPolicyResult(accepted)
             let acceptedHop =
                 accepted.nextHop == nextHop && accepted.linkLocalNextHop == linkLocal
                 ? hop : hops.intern(accepted.nextHop, accepted.linkLocalNextHop)
             let stored = StoredPath(attributes: accepted.attributes, hop: acceptedHop, stale: false)
+            guard storesAcceptedPaths else {
+                // The pre-policy copy of a path policy changed; one accepted as it came is the Loc-RIB's copy.
+                if stored.isSame(as: asReceived) {
+                    if !prePolicy.isEmpty { _ = prePolicy.removeValue(forKey: key) }
+                } else {
+                    _ = prePolicy.updateValue(asReceived, forKey: key)
+                }
+                changes.append(.announced(accepted))
+                return
+            }
             let held = postPolicy.updateValue(stored, forKey: key) != nil
             if keepPrePolicy {
                 let hadPrePolicy =
@@ -160,6 +202,10 @@ public struct AdjRIBIn: Sendable {
 
     /// Removes one path (an enhanced route refresh that did not re-advertise it, RFC 7313 §4); `nil` when absent.
     public mutating func remove(_ key: Key) -> AdjRIBInChange? {
+        guard storesAcceptedPaths else {
+            if !prePolicy.isEmpty { _ = prePolicy.removeValue(forKey: key) }
+            return .withdrawn(prefix: key.prefix, pathID: key.pathID)
+        }
         let held = postPolicy.removeValue(forKey: key) != nil
         if !prePolicy.isEmpty, prePolicy.removeValue(forKey: key) != nil, !held { prePolicyOnly -= 1 }
         return held ? .withdrawn(prefix: key.prefix, pathID: key.pathID) : nil
@@ -224,6 +270,18 @@ public struct AdjRIBIn: Sendable {
         prePolicy.forEach { key, stored in if postPolicy[key] == nil { all.append((key, stored)) } }
         return all.sorted { $0.0 < $1.0 }.map { materialize($0.1, key: $0.0) }
     }
+
+    /// The pre-policy copies (paths import policy rejected or changed), unsorted: with `storesAcceptedPaths` off,
+    /// what the peer sent is these plus the Loc-RIB's paths from it under the other keys.
+    var prePolicyCopies: [Path] {
+        var all: [Path] = []
+        all.reserveCapacity(prePolicy.count)
+        prePolicy.forEach { key, stored in all.append(materialize(stored, key: key)) }
+        return all
+    }
+
+    /// Whether a pre-policy copy is held for `key`.
+    func hasPrePolicyCopy(_ key: Key) -> Bool { !prePolicy.isEmpty && prePolicy[key] != nil }
 
     private func materialize(_ stored: StoredPath, key: Key) -> Path {
         let hop = hops[stored.hop]

@@ -71,6 +71,8 @@ public struct LocRIB: Sendable {
     private var hops = NextHopTable()
     private var prefixCounts = (ipv4: 0, ipv6: 0)
     private var pathCounts = (ipv4: 0, ipv6: 0)
+    /// Paths held per source index (what a peer's Adj-RIB-In would count when the Loc-RIB is the only store).
+    private var sourcePathCounts: [Int] = []
 
     public init(options: DecisionOptions = DecisionOptions()) {
         self.options = options
@@ -89,6 +91,7 @@ public struct LocRIB: Sendable {
         case .absent(let bucket):
             entries.insert(path.prefix, Entry(head: stored, tail: [], ecmpCount: 1, decidedBy: .onlyPath), bucket: bucket)
             count(path.prefix, prefixes: 1, paths: 1)
+            sourcePathCounts[Int(stored.source)] += 1
             return RouteChange(prefix: path.prefix, best: path, previousBest: nil, decidedBy: .onlyPath)
         case .found(let position):
             switch Self.place(stored, in: &entries[position: position]) {
@@ -109,6 +112,7 @@ public struct LocRIB: Sendable {
         } else {
             candidates.append(stored)
             count(path.prefix, prefixes: 0, paths: 1)
+            sourcePathCounts[Int(stored.source)] += 1
         }
         entry = select(candidates, prefix: path.prefix)
         entries[position: index] = entry
@@ -163,11 +167,13 @@ public struct LocRIB: Sendable {
             guard before.head.pathID == pathID && sources[Int(before.head.source)].name == source else { return nil }
             entries.remove(at: index)
             count(prefix, prefixes: -1, paths: -1)
+            sourcePathCounts[Int(before.head.source)] -= 1
             return change(prefix, from: before, to: nil)
         }
         var candidates = before.all
         guard let gone = candidates.firstIndex(where: { $0.pathID == pathID && sources[Int($0.source)].name == source })
         else { return nil }
+        sourcePathCounts[Int(candidates[gone].source)] -= 1
         candidates.remove(at: gone)
         return replaceCandidates(at: index, prefix: prefix, before: before, with: candidates)
     }
@@ -258,6 +264,43 @@ public struct LocRIB: Sendable {
         family == .ipv4 ? (prefixCounts.ipv4, pathCounts.ipv4) : (prefixCounts.ipv6, pathCounts.ipv6)
     }
 
+    /// Number of paths from `source` (a peer's accepted paths: the engine keeps them only here).
+    public func pathCount(from source: String) -> Int {
+        var total = 0
+        for (index, candidate) in sources.enumerated() where candidate.name == source { total += sourcePathCounts[index] }
+        return total
+    }
+
+    /// The (prefix, Path Identifier) of every path from `source` in `family`, unsorted.
+    public func keys(from source: String, family: IPAddress.Family) -> [AdjRIBIn.Key] {
+        let ids = sourceIDs(source)
+        guard !ids.isEmpty else { return [] }
+        var keys: [AdjRIBIn.Key] = []
+        entries.forEach(family: family) { prefix, entry in
+            for position in 0..<entry.count where ids.contains(entry[position].source) {
+                keys.append(AdjRIBIn.Key(prefix: prefix, pathID: entry[position].pathID))
+            }
+        }
+        return keys
+    }
+
+    /// Every path from `source`, sorted by prefix and Path Identifier (a peer's accepted paths).
+    public func paths(from source: String) -> [Path] {
+        let ids = sourceIDs(source)
+        guard !ids.isEmpty else { return [] }
+        var found: [(AdjRIBIn.Key, StoredPath)] = []
+        entries.forEach { prefix, entry in
+            for position in 0..<entry.count where ids.contains(entry[position].source) {
+                found.append((AdjRIBIn.Key(prefix: prefix, pathID: entry[position].pathID), entry[position]))
+            }
+        }
+        return found.sorted { $0.0 < $1.0 }.map { materialize($0.1, prefix: $0.0.prefix) }
+    }
+
+    private func sourceIDs(_ name: String) -> [UInt32] {
+        sources.indices.filter { sources[$0].name == name }.map(UInt32.init)
+    }
+
     /// Number of prefixes in the table.
     public var prefixCount: Int { entries.count }
 
@@ -273,6 +316,7 @@ public struct LocRIB: Sendable {
         } else {
             source = UInt32(sources.count)
             sources.append(path.source)
+            sourcePathCounts.append(0)
             sourceIndices[path.source] = source
             lastSource = (path.source, source)
         }
@@ -342,7 +386,7 @@ public struct LocRIB: Sendable {
     /// Applies `transform` to every path from `source` (`nil` deletes it) and reports the changes in prefix order.
     /// One pass over the table, changing entries in place; only the changes are sorted.
     private mutating func rewrite(from source: String, _ transform: (StoredPath) -> StoredPath?) -> [RouteChange] {
-        let ids = sources.indices.filter { sources[$0].name == source }.map(UInt32.init)
+        let ids = sourceIDs(source)
         guard !ids.isEmpty else { return [] }
         var found: [RouteChange] = []
         var emptied: [IPPrefix] = []
@@ -362,7 +406,7 @@ public struct LocRIB: Sendable {
                 }
                 let new = transform(path)
                 if new != path { modified = true }
-                if let new { candidates.append(new) }
+                if let new { candidates.append(new) } else { sourcePathCounts[Int(path.source)] -= 1 }
             }
             guard modified else { continue }
             let prefix = entries.key(at: index)

@@ -90,6 +90,8 @@ public struct RouteEngine: Sendable {
         var source: PathSource
         var target: ExportTarget
         var importPolicy: ImportPolicy
+        /// The peer's Adj-RIB-In without the accepted paths: those are the Loc-RIB's paths from `source` (one copy,
+        /// as BIRD keeps them); it holds the pre-policy copies of rejected and changed paths.
         var ribIn: AdjRIBIn
         /// Paths import policy rejected (`filtered` count; their reasons are recomputed on demand).
         var filtered: Set<AdjRIBIn.Key> = []
@@ -149,7 +151,8 @@ public struct RouteEngine: Sendable {
             enforceFirstAS: settings.enforceFirstAS, reflection: configuration.reflection, filters: settings.filters)
         peers[settings.name] = PeerState(
             settings: settings, negotiated: negotiated, source: source, target: target, importPolicy: importPolicy,
-            ribIn: AdjRIBIn(keepPrePolicy: settings.keepPrePolicy || !importPolicy.filters.isEmpty))
+            ribIn: AdjRIBIn(
+                keepPrePolicy: settings.keepPrePolicy || !importPolicy.filters.isEmpty, storesAcceptedPaths: false))
 
         // eBGP peers get a group of their own so split horizon is exact: a shared stream would send every path
         // back to the peer it came from (the peer drops it by AS_PATH loop detection, but a route server would
@@ -172,14 +175,15 @@ public struct RouteEngine: Sendable {
 
     /// The session went down: its paths leave the Loc-RIB (RFC 4271 §9.1.3 via the §8 FSM "delete all routes").
     public mutating func peerDown(_ name: String) -> [Output] {
-        guard let peer = peers.removeValue(forKey: name) else { return [] }
+        guard peers.removeValue(forKey: name) != nil else { return [] }
         generator.removePeer(name)
+        let held = locRIB.pathCount(from: name)
         let changes = locRIB.removeAll(from: name)
-        withdrawalsSinceCollection += peer.ribIn.count
+        withdrawalsSinceCollection += held
         var out = advertise(changes)
         collectIfNeeded()
-        if peer.ribIn.count > 0 {
-            out.append(.log(.info, "session down: \(peer.ribIn.count) paths removed", peer: name))
+        if held > 0 {
+            out.append(.log(.info, "session down: \(held) paths removed", peer: name))
         }
         return out
     }
@@ -250,21 +254,22 @@ public struct RouteEngine: Sendable {
                 }
             }
         }
+        let routeChanges = locRIB.update(contentsOf: changes, source: name)
+        withdrawalsSinceCollection += changes.count - routeChanges.count
+        // The peer's accepted paths are the Loc-RIB's paths from it.
+        let imported = locRIB.pathCount(from: name)
         for case .endOfRIB(let family) in changes where !peer.endOfRIBReceived.contains(family) {
             peer.endOfRIBReceived.insert(family)
-            out.append(.log(.info, "End-of-RIB received for \(family): \(peer.ribIn.count) paths", peer: name))
+            out.append(.log(.info, "End-of-RIB received for \(family): \(imported) paths", peer: name))
         }
 
         // RFC 4486 §4 Maximum Number of Prefixes Reached: end the session rather than hold more than configured.
-        if let limit = peer.settings.maximumPrefixes, peer.ribIn.count > limit {
+        if let limit = peer.settings.maximumPrefixes, imported > limit {
             let family: AddressFamily =
                 (update.announced.isEmpty ? update.attributes.mpReach?.family : .ipv4Unicast) ?? .ipv4Unicast
-            out.append(.log(.warning, "maximum prefixes exceeded: \(peer.ribIn.count) > \(limit); closing with Cease 1", peer: name))
+            out.append(.log(.warning, "maximum prefixes exceeded: \(imported) > \(limit); closing with Cease 1", peer: name))
             out.append(.reset(peer: name, notification: .maximumPrefixesReached(family: family, limit: UInt32(clamping: limit))))
         }
-
-        let routeChanges = locRIB.update(contentsOf: changes, source: name)
-        withdrawalsSinceCollection += changes.count - routeChanges.count
         peers[name] = peer
         return out + advertise(routeChanges)
     }
@@ -284,7 +289,7 @@ public struct RouteEngine: Sendable {
             ]
         case RouteRefreshMessage.beginningOfRouteRefresh:
             guard let family = message.family.ipFamily else { return [] }
-            peer.refreshing[message.family] = Set(peer.ribIn.keys(family: family))
+            peer.refreshing[message.family] = Set(locRIB.keys(from: name, family: family))
             peers[name] = peer
             return []
         case RouteRefreshMessage.endOfRouteRefresh:
@@ -294,10 +299,12 @@ public struct RouteEngine: Sendable {
                 if let change = peer.ribIn.remove(key) { changes.append(change) }
             }
             peers[name] = peer
+            let held = locRIB.pathCount(from: name)
             let routeChanges = locRIB.update(contentsOf: changes, source: name)
+            let removed = held - locRIB.pathCount(from: name)
             var out: [Output] = []
-            if !changes.isEmpty {
-                out.append(.log(.info, "enhanced route refresh: \(changes.count) stale paths removed", peer: name))
+            if removed > 0 {
+                out.append(.log(.info, "enhanced route refresh: \(removed) stale paths removed", peer: name))
             }
             return out + advertise(routeChanges)
         default:
@@ -396,13 +403,26 @@ public struct RouteEngine: Sendable {
         guard let peer = peers[name] else { return nil }
         let exported = generator.group(of: name).map { generator.groups[$0]!.ribOut.prefixCount } ?? 0
         return PeerCounts(
-            imported: peer.ribIn.count, filtered: peer.filtered.count, exported: exported, preferred: peer.preferred)
+            imported: locRIB.pathCount(from: name), filtered: peer.filtered.count, exported: exported, preferred: peer.preferred)
     }
 
     /// Paths the peer sent: pre-policy when kept, else post-policy.
     public func receivedPaths(from name: String) -> [Path]? {
         guard let peer = peers[name] else { return nil }
-        return peer.ribIn.keepPrePolicy ? peer.ribIn.receivedPaths : peer.ribIn.paths
+        // The accepted paths are the Loc-RIB's (as the Adj-RIB-In held them: not stale, no IGP metric).
+        let accepted = locRIB.paths(from: name).map { path in
+            var path = path
+            path.stale = false
+            path.igpMetric = 0
+            return path
+        }
+        guard peer.ribIn.keepPrePolicy else { return accepted }
+        // What the peer sent: the pre-policy copy where policy rejected or changed a path, else the accepted path.
+        var all = peer.ribIn.prePolicyCopies
+        for path in accepted where !peer.ribIn.hasPrePolicyCopy(AdjRIBIn.Key(prefix: path.prefix, pathID: path.pathID)) {
+            all.append(path)
+        }
+        return all.sorted { ($0.prefix, $0.pathID) < ($1.prefix, $1.pathID) }
     }
 
     /// Whether import policy accepted a received path, and why.
