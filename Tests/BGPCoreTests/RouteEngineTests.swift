@@ -365,4 +365,23 @@ struct RouteEngineTests {
         #expect(engine.locRIB.count(for: .ipv6).prefixes == 1)
         #expect(engine.locRIB.count(for: .ipv4).prefixes == 1)
     }
+
+    @Test("A reload that changes the export scope re-exports: newly allowed prefixes announced, disallowed withdrawn")
+    func exportPolicyChange() throws {
+        let none = ExportPolicy(scope: { _ in ScopeVerdict(accepted: false, reason: "no pools") })
+        var engine = Self.engine(policy: none)
+        _ = engine.setOriginated([.init(prefix: pfx("10.244.1.0/26"))])
+        let first = Self.up(&engine, Self.tor)
+        #expect(Self.announced(try Self.sent(to: "tor", first)).isEmpty)
+
+        let pool = ExportPolicy(scope: { prefix in
+            ScopeVerdict(accepted: pfx("10.244.0.0/16").contains(prefix), reason: "pool")
+        })
+        let opened = engine.setExportPolicy(pool)
+        #expect(Self.announced(try Self.sent(to: "tor", opened)) == [pfx("10.244.1.0/26")])
+        #expect(try Self.sent(to: "tor", opened).allSatisfy { $0.endOfRIBFamily == nil })
+
+        let closed = engine.setExportPolicy(none)
+        #expect(Self.withdrawn(try Self.sent(to: "tor", closed)) == [pfx("10.244.1.0/26")])
+    }
 }
