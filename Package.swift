@@ -39,6 +39,9 @@ let package = Package(
         .target(name: "ClusterModel", dependencies: ["BGPWire", "BGPPolicy"]),
         // Sources of resources: the YAML config file (with file/line/field errors) and secrets.
         .target(name: "Datastore", dependencies: ["ClusterModel", .product(name: "Yams", package: "Yams")]),
+        // Linux routing netlink (issue #5): message builders and parsers as pure values, the route programmer
+        // protocol, and the desired-state planner (encapsulation, CrossSubnet). The libmnl socket comes with CMnl.
+        .target(name: "KernelNetlink", dependencies: ["BGPWire"]),
         // Requests and responses between swiftletctl and swiftletd over the control socket.
         .target(name: "ControlProtocol"),
         // TCP: listener, active connects, TCP-MD5, GTSM, per-connection drivers.
@@ -110,6 +113,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BGPPolicyTests", dependencies: ["BGPPolicy", "BGPWire"]),
+        .testTarget(name: "KernelNetlinkTests", dependencies: ["KernelNetlink", "BGPWire"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterModel", "BGPWire"]),
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "BGPTestSupport"]),
         // swiftletd, swiftletctl and bgp-fakepeer as built binaries, on loopback: no root needed.
