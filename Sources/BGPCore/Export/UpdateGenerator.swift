@@ -289,6 +289,9 @@ public struct UpdateGenerator: Sendable {
         let v6 = key.families.contains(.ipv6Unicast)
         let addPathV4 = key.sendsPathIDs(.ipv4Unicast)
         let addPathV6 = key.sendsPathIDs(.ipv6Unicast)
+        var removals = 0
+        for change in changes where change.best == nil { removals += 1 }
+        group.ribOut.prefetch(count: changes.count, removals: removals) { changes[$0].prefix }
         for index in changes.indices {
             let prefix = changes[index].prefix
             let isV4 = prefix.family == .ipv4

@@ -140,6 +140,12 @@ public struct AdjRIBOut: Sendable {
         }
     }
 
+    /// Loads the table's slots and entries for `count` prefixes before a batch of `replace` calls on them
+    /// (`CompactMap.prefetch`); up to `removals` of them withdraw.
+    mutating func prefetch(count: Int, removals: Int, prefix: (Int) -> IPPrefix) {
+        entries.prefetch(count: count, removals: removals, key: prefix)
+    }
+
     /// Makes room for `count` prefixes of `family` (before an initial table), so the table does not rehash while it
     /// grows.
     public mutating func reserveCapacity(_ count: Int, family: IPAddress.Family = .ipv4) {

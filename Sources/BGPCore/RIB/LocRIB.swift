@@ -124,6 +124,15 @@ public struct LocRIB: Sendable {
     /// (End-of-RIB changes nothing here). Returns the route changes in order.
     public mutating func update(contentsOf changes: [AdjRIBInChange], source: String? = nil) -> [RouteChange] {
         var result: [RouteChange] = []
+        var removals = 0
+        for change in changes { if case .withdrawn = change { removals += 1 } }
+        entries.prefetch(count: changes.count, removals: removals) { i in
+            switch changes[i] {
+            case .announced(let path): return path.prefix
+            case .withdrawn(let withdrawn, _): return withdrawn
+            case .endOfRIB: return IPPrefix(address: IPAddress(ipv4: 0), length: 0)
+            }
+        }
         for change in changes {
             switch change {
             case .announced(let path):

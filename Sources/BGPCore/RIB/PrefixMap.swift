@@ -40,8 +40,39 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     /// key's mixed hash and also gives the home bucket (`home`), so probing and deletion compare slots only and
     /// touch an element just to confirm a match. At most three quarters full.
     private var slots: ContiguousArray<UInt64> = []
+    /// Where `prefetch` leaves the sum of what it loaded, so the loads are not optimized away.
+    private var prefetched: UInt64 = 0
 
     init() {}
+
+    /// Loads the index slots and elements of `count` keys (`key(i)`) before a batch of operations on them. Each
+    /// operation of a batch is a dependent chain of cache misses (slot, then element) inside a lot of other work,
+    /// so the processor overlaps few of them; here the loads are independent and close together, and the batch's
+    /// operations then find them in the cache. `removals`: the batch removes up to this many elements, each moving
+    /// the last element and rewriting its slot, so the slots of that many elements at the end are loaded too.
+    mutating func prefetch(count: Int, removals: Int, key: (Int) -> Key) {
+        guard count > 1, !slots.isEmpty else { return }
+        let buckets = UInt64(slots.count)
+        var sum: UInt64 = 0
+        slots.withUnsafeBufferPointer { slots in
+            for i in 0..<count {
+                sum &+= slots[Int(truncatingIfNeeded: (Self.fingerprint(key(i)) &* buckets) >> 32)]
+            }
+            elements.withUnsafeBufferPointer { elements in
+                for i in 0..<count {
+                    let fingerprint = Self.fingerprint(key(i))
+                    let s = slots[Int(truncatingIfNeeded: (fingerprint &* buckets) >> 32)]
+                    if s != 0 && s >> 32 == fingerprint {
+                        sum &+= elements[Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1].key.hashCode
+                    }
+                }
+                for i in Swift.max(0, elements.count - removals)..<elements.count {
+                    sum &+= slots[Int(truncatingIfNeeded: (Self.fingerprint(elements[i].key) &* buckets) >> 32)]
+                }
+            }
+        }
+        prefetched = sum
+    }
 
     var count: Int { elements.count }
     var isEmpty: Bool { elements.isEmpty }
@@ -339,6 +370,11 @@ struct FamilyMap<Key: FamilySplitKey & CompactKey, Value: Sendable>: Sendable {
     mutating func removeAll() {
         v4.removeAll()
         v6.removeAll()
+    }
+
+    /// `CompactMap.prefetch` for the IPv4 keys among `key(0 ..< count)` (the rest are few).
+    mutating func prefetch(count: Int, removals: Int, key: (Int) -> Key) {
+        v4.prefetch(count: count, removals: removals) { key($0).v4 }
     }
 
     mutating func reserveCapacity(_ count: Int, family: IPAddress.Family = .ipv4) {
