@@ -271,7 +271,10 @@ public struct RouteEngine: Sendable {
             out.append(.reset(peer: name, notification: .maximumPrefixesReached(family: family, limit: UInt32(clamping: limit))))
         }
         peers[name] = peer
-        return out + advertise(routeChanges)
+        out += advertise(routeChanges)
+        // After a large withdrawal (a peer withdrawing a full table keeps its session) the unused attribute sets go.
+        collectIfNeeded()
+        return out
     }
 
     /// A ROUTE-REFRESH from a peer: a request (RFC 2918 §4) re-sends the family's Adj-RIB-Out; BoRR/EoRR (RFC 7313 §4)
