@@ -88,6 +88,10 @@ public struct AdjRIBIn: Sendable {
 
         var changes: [AdjRIBInChange] = []
         let attributes = update.attributes
+        // One change per NLRI at most: no regrowth (a change carries a `Path`, and a message ~1,000 of them).
+        changes.reserveCapacity(
+            update.withdrawn.count + update.announced.count + (attributes.mpUnreach?.withdrawn.count ?? 0)
+                + (attributes.mpReach?.nlri.count ?? 0))
         for nlri in update.withdrawn { withdraw(nlri, into: &changes) }
         for nlri in attributes.mpUnreach?.withdrawn ?? [] { withdraw(nlri, into: &changes) }
 

@@ -124,6 +124,7 @@ public struct LocRIB: Sendable {
     /// (End-of-RIB changes nothing here). Returns the route changes in order.
     public mutating func update(contentsOf changes: [AdjRIBInChange], source: String? = nil) -> [RouteChange] {
         var result: [RouteChange] = []
+        result.reserveCapacity(changes.count)
         var removals = 0
         for change in changes { if case .withdrawn = change { removals += 1 } }
         entries.prefetch(count: changes.count, removals: removals) { i in
