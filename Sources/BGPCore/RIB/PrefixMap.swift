@@ -55,8 +55,11 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
         let buckets = UInt64(slots.count)
         var sum: UInt64 = 0
         slots.withUnsafeBufferPointer { slots in
+            let lastBucket = slots.count - 1
             for i in 0..<count {
-                sum &+= slots[Int(truncatingIfNeeded: (Self.fingerprint(key(i)) &* buckets) >> 32)]
+                let b = Int(truncatingIfNeeded: (Self.fingerprint(key(i)) &* buckets) >> 32)
+                // The run of slots after the home bucket (probing, backward-shift deletion) may cross a line.
+                sum &+= slots[b] &+ slots[Swift.min(b + 4, lastBucket)]
             }
             elements.withUnsafeBufferPointer { elements in
                 for i in 0..<count {
