@@ -290,7 +290,7 @@ public struct UpdateGenerator: Sendable {
         let addPathV4 = key.sendsPathIDs(.ipv4Unicast)
         let addPathV6 = key.sendsPathIDs(.ipv6Unicast)
         var removals = 0
-        for change in changes where change.best == nil { removals += 1 }
+        for index in changes.indices where !changes[index].hasBest { removals += 1 }
         group.ribOut.prefetch(count: changes.count, removals: removals) { changes[$0].prefix }
         for index in changes.indices {
             let prefix = changes[index].prefix
@@ -298,7 +298,7 @@ public struct UpdateGenerator: Sendable {
             guard isV4 ? v4 : v6 else { continue }
             let family: AddressFamily = isV4 ? .ipv4Unicast : .ipv6Unicast
             let addPath = isV4 ? addPathV4 : addPathV6
-            if !addPath || changes[index].best == nil || changes[index].ecmpCount == 1 {
+            if !addPath || !changes[index].hasBest || changes[index].ecmpCount == 1 {
                 // One path (or none): no arrays. With ADD-PATH the path goes out with its own identifier.
                 let path = addPath ? changes[index].singleECMPPath : changes[index].best
                 let advertised = path.flatMap { path in
@@ -327,6 +327,8 @@ public struct UpdateGenerator: Sendable {
     /// withhold it. Policy and rules look only at the attributes, source and next hop, except for policy rules on
     /// the prefix: those run per prefix and only their operations are cached.
     private mutating func export(_ path: Path, group: inout Group) -> AttributeSet? {
+        // Consecutive paths mostly share attributes, source and next hop: compared in place, no key built.
+        if let last = group.lastExport, last.key.matches(path), case .fixed(let set) = last.result { return set }
         let key = ExportKey(path)
         let cached: CachedExport
         if let last = group.lastExport, last.key == key {
@@ -449,6 +451,13 @@ struct ExportKey: Hashable, Sendable {
         nextHop = path.nextHop
         linkLocalNextHop = path.linkLocalNextHop
         family = path.prefix.family
+    }
+
+    /// `self == ExportKey(path)`.
+    @inline(__always)
+    func matches(_ path: Path) -> Bool {
+        input === path.attributes && nextHop == path.nextHop && family == path.prefix.family
+            && linkLocalNextHop == path.linkLocalNextHop && source == path.source
     }
 
     static func == (a: Self, b: Self) -> Bool {

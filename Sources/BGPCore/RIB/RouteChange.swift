@@ -83,6 +83,13 @@ public struct RouteChange: Hashable, Sendable, CustomStringConvertible {
             + (ecmpCount > 1 ? " ecmp \(ecmpCount)" : "")
     }
 
+    /// The source of the new best path and of the previous one (without copying the paths).
+    var bestSource: PathSource? { _best?.source }
+    var previousBestSource: PathSource? { previousBest?.source }
+
+    /// Whether the prefix lost its last path (without copying the path).
+    var hasBest: Bool { _best != nil }
+
     /// The ECMP set's only path, `nil` when it has none or several (without building the array).
     var singleECMPPath: Path? { ecmpIsBest ? _best : _ecmp.count == 1 ? _ecmp[0] : nil }
 

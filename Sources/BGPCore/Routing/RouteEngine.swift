@@ -232,6 +232,7 @@ public struct RouteEngine: Sendable {
                 return nil
             }
             if !filtered.isEmpty { filtered.remove(key) }
+            if result === path.attributes { return path }
             var accepted = path
             accepted.attributes = result
             return accepted
@@ -372,12 +373,13 @@ public struct RouteEngine: Sendable {
                 preferred.append((name, delta))
             }
         }
-        for change in changes {
-            let before = change.previousBest?.source.name
-            let after = change.best?.source.name
-            guard before != after else { continue }
-            if let before { add(before, -1) }
-            if let after { add(after, 1) }
+        for index in changes.indices {
+            // Sources compare by identity first (one box per session): no name per prefix.
+            let before = changes[index].previousBestSource
+            let after = changes[index].bestSource
+            guard before != after, before?.name != after?.name else { continue }
+            if let before { add(before.name, -1) }
+            if let after { add(after.name, 1) }
         }
         for (name, delta) in preferred where delta != 0 { peers[name]?.preferred += delta }
         var out: [Output] = []
