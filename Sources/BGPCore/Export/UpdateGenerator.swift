@@ -249,9 +249,18 @@ public struct UpdateGenerator: Sendable {
         var nlri: [[NLRI]] = []
         var index: [AttributeSet: Int] = [:]
         var last: (set: AttributeSet, index: Int)?
-        var withdrawals: [AddressFamily: [NLRI]] = [:]
+        /// IPv4 unicast withdrawals (most of them: no dictionary access per prefix), then the other families.
+        var withdrawnIPv4: [NLRI] = []
+        var otherWithdrawals: [AddressFamily: [NLRI]] = [:]
 
-        var isEmpty: Bool { sets.isEmpty && withdrawals.isEmpty }
+        var isEmpty: Bool { sets.isEmpty && withdrawnIPv4.isEmpty && otherWithdrawals.isEmpty }
+
+        /// The withdrawals by family.
+        var withdrawals: [AddressFamily: [NLRI]] {
+            var all = otherWithdrawals
+            if !withdrawnIPv4.isEmpty { all[.ipv4Unicast] = withdrawnIPv4 }
+            return all
+        }
 
         mutating func announce(_ entry: NLRI, with set: AttributeSet) {
             if let last, last.set === set {
@@ -272,7 +281,11 @@ public struct UpdateGenerator: Sendable {
         }
 
         mutating func withdraw(_ entry: NLRI, family: AddressFamily) {
-            withdrawals[family, default: []].append(entry)
+            if family == .ipv4Unicast {
+                withdrawnIPv4.append(entry)
+            } else {
+                otherWithdrawals[family, default: []].append(entry)
+            }
         }
     }
 
@@ -395,9 +408,10 @@ public struct UpdateGenerator: Sendable {
 
     private func encode(_ batch: Batch, key: UpdateGroupKey) -> ByteBuffer {
         var buffer = ByteBuffer()
-        for family in batch.withdrawals.keys.sorted() {
+        let withdrawals = batch.withdrawals
+        for family in withdrawals.keys.sorted() {
             UpdatePacker.writeWithdrawals(
-                Self.sorted(batch.withdrawals[family]!), family: family, into: &buffer, context: key.encode)
+                Self.sorted(withdrawals[family]!), family: family, into: &buffer, context: key.encode)
         }
         encodeAnnouncements(batch, key: key, into: &buffer)
         return buffer
