@@ -134,13 +134,14 @@ public struct LocRIB: Sendable {
             case .endOfRIB: return IPPrefix(address: IPAddress(ipv4: 0), length: 0)
             }
         }
-        for change in changes {
-            switch change {
+        let ids = removals > 0 ? source.map(sourceIDs) : nil
+        for index in changes.indices {
+            switch changes[index] {
             case .announced(let path):
                 if let routeChange = update(path) { result.append(routeChange) }
             case .withdrawn(let prefix, let pathID):
-                guard let source else { preconditionFailure("withdrawals need the source name") }
-                if let routeChange = withdraw(prefix: prefix, source: source, pathID: pathID) { result.append(routeChange) }
+                guard let ids else { preconditionFailure("withdrawals need the source name") }
+                if let routeChange = withdraw(prefix: prefix, sourceIDs: ids, pathID: pathID) { result.append(routeChange) }
             case .endOfRIB:
                 break
             }
@@ -170,18 +171,25 @@ public struct LocRIB: Sendable {
     /// Removes the path `source` advertised with `pathID` (RFC 4271 §3.1 withdrawal; RFC 7911 path ID). Unknown paths
     /// are ignored.
     public mutating func withdraw(prefix: IPPrefix, source: String, pathID: UInt32 = 0) -> RouteChange? {
+        withdraw(prefix: prefix, sourceIDs: sourceIDs(source), pathID: pathID)
+    }
+
+    /// `withdraw(prefix:source:pathID:)` with the source's indices (every source with that name) looked up once.
+    private mutating func withdraw(prefix: IPPrefix, sourceIDs ids: [UInt32], pathID: UInt32) -> RouteChange? {
         guard let index = entries.position(of: prefix) else { return nil }
-        let before = entries[position: index]
-        if before.tail.isEmpty {
-            // The only candidate (most of a full table): no candidate list, no decision.
-            guard before.head.pathID == pathID && sources[Int(before.head.source)].name == source else { return nil }
+        if entries[position: index].tail.isEmpty {
+            // The only candidate (most of a full table): no candidate list, no decision, the entry moved out.
+            let head = entries[position: index].head
+            guard head.pathID == pathID && ids.contains(head.source) else { return nil }
             entries.remove(at: index)
             count(prefix, prefixes: -1, paths: -1)
-            sourcePathCounts[Int(before.head.source)] -= 1
-            return change(prefix, from: before, to: nil)
+            sourcePathCounts[Int(head.source)] -= 1
+            return RouteChange(
+                prefix: prefix, best: nil, ecmp: [], previousBest: materialize(head, prefix: prefix), decidedBy: nil)
         }
+        let before = entries[position: index]
         var candidates = before.all
-        guard let gone = candidates.firstIndex(where: { $0.pathID == pathID && sources[Int($0.source)].name == source })
+        guard let gone = candidates.firstIndex(where: { $0.pathID == pathID && ids.contains($0.source) })
         else { return nil }
         sourcePathCounts[Int(candidates[gone].source)] -= 1
         candidates.remove(at: gone)
