@@ -82,9 +82,9 @@ extension KernelRoute {
     ) throws(NetlinkParseError) -> [NextHop] {
         var hops: [NextHop] = []
         var offset = bytes.startIndex
-        while bytes.endIndex - offset >= RouteNextHopLayout.size {
+        while bytes.endIndex - offset >= RouteMessage.nextHopSize {
             let length = Int(bytes.netlinkUInt16(at: offset))
-            guard length >= RouteNextHopLayout.size else {
+            guard length >= RouteMessage.nextHopSize else {
                 throw .badLength(offset: offset - bytes.startIndex, length: length)
             }
             guard length <= bytes.endIndex - offset else {
@@ -94,7 +94,7 @@ extension KernelRoute {
             let weight = UInt16(bytes[offset + 3]) + 1
             let index = bytes.netlinkUInt32(at: offset + 4)
             var gateway: IPAddress?
-            for attribute in try NetlinkAttribute.parse(bytes[(offset + RouteNextHopLayout.size)..<(offset + length)]) {
+            for attribute in try NetlinkAttribute.parse(bytes[(offset + RouteMessage.nextHopSize)..<(offset + length)]) {
                 switch attribute.type {
                 case RouteAttribute.gateway: gateway = try address(attribute, family: family, "RTA_GATEWAY")
                 case RouteAttribute.via: gateway = try via(attribute)

@@ -5,20 +5,6 @@
 
 import BGPWire
 
-/// A 6-octet Ethernet address.
-public struct LinkLayerAddress: Hashable, Sendable, CustomStringConvertible {
-    public var bytes: [UInt8]
-
-    public init(_ bytes: [UInt8]) {
-        precondition(bytes.count == 6, "an Ethernet address has 6 octets")
-        self.bytes = bytes
-    }
-
-    public var description: String {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: ":")
-    }
-}
-
 /// A permanent neighbour entry.
 public enum NeighbourEntry: Hashable, Sendable {
     /// `ip neigh replace ADDRESS lladdr MAC dev INDEX nud permanent`.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The wire shape of RTM_NEWROUTE/RTM_DELROUTE/RTM_GETROUTE (linux/rtnetlink.h; RFC 3549 §3.1.1): `struct rtmsg`,
-// the route attribute types, and `struct rtnexthop` inside RTA_MULTIPATH. KernelRoute is the domain shape.
+// its constants, and the size of `struct rtnexthop` inside RTA_MULTIPATH. KernelRoute is the domain shape.
 
 import BGPWire
 
@@ -18,6 +18,11 @@ struct RouteMessage: Hashable {
     var flags: UInt32
 
     static let size = 12
+
+    /// `struct rtnexthop`, 8 octets, followed by the hop's own attributes (RTA_GATEWAY or RTA_VIA):
+    ///
+    ///     | rtnh_len (2) | rtnh_flags (1) | rtnh_hops (1, weight - 1) | rtnh_ifindex (4) |
+    static let nextHopSize = 8
 
     func encode(into encoder: inout NetlinkEncoder) {
         encoder.appendUInt8(family)
@@ -71,22 +76,4 @@ struct RouteMessage: Hashable {
 
     /// RTNH_F_ONLINK, in `rtm_flags` for a single-path route and `rtnh_flags` per hop.
     static let flagOnLink: UInt32 = 4
-}
-
-/// `enum rtattr_type_t` (linux/rtnetlink.h): the route attributes Swiftlet writes or reads.
-enum RouteAttribute {
-    static let destination: UInt16 = 1  // RTA_DST
-    static let outputInterface: UInt16 = 4  // RTA_OIF (u32 ifindex)
-    static let gateway: UInt16 = 5  // RTA_GATEWAY (address of the route's family)
-    static let priority: UInt16 = 6  // RTA_PRIORITY (u32 metric)
-    static let multipath: UInt16 = 9  // RTA_MULTIPATH (struct rtnexthop + attributes, repeated)
-    static let table: UInt16 = 15  // RTA_TABLE (u32)
-    static let via: UInt16 = 18  // RTA_VIA (struct rtvia: u16 family + address)
-}
-
-/// `struct rtnexthop`, 8 octets, followed by the hop's own attributes (RTA_GATEWAY or RTA_VIA):
-///
-///     | rtnh_len (2) | rtnh_flags (1) | rtnh_hops (1, weight - 1) | rtnh_ifindex (4) |
-enum RouteNextHopLayout {
-    static let size = 8
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// A change to the kernel's routes, and the kernel's refusal of one. The ownership rule lives here: Swiftlet only
+// A change to the kernel's routes. The ownership rule lives here: Swiftlet only
 // replaces or deletes routes carrying its own protocol number, so `add` uses NLM_F_EXCL (an existing route of any
 // owner makes it fail with EEXIST) and `replace` is only for routes a dump showed to be ours.
 
@@ -24,29 +24,4 @@ public enum RouteOperation: Hashable, Sendable {
     }
 
     public var prefix: IPPrefix { route.prefix }
-}
-
-/// A route change the kernel (or a fake) refused.
-public struct RouteFailure: Hashable, Sendable, CustomStringConvertible {
-    public var operation: RouteOperation
-    public var error: KernelErrno
-    /// The kernel's extended-ack text (NLMSGERR_ATTR_MSG), when it gave one.
-    public var message: String?
-
-    public init(operation: RouteOperation, error: KernelErrno, message: String? = nil) {
-        self.operation = operation
-        self.error = error
-        self.message = message
-    }
-
-    public var prefix: IPPrefix { operation.prefix }
-
-    public var description: String {
-        let verb = switch operation {
-        case .add: "add"
-        case .replace: "replace"
-        case .delete: "delete"
-        }
-        return "\(verb) \(prefix): \(error)" + (message.map { " (\($0))" } ?? "")
-    }
 }

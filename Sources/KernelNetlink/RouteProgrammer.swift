@@ -19,16 +19,3 @@ public protocol RouteProgrammer {
     /// Every installed IPv4 and IPv6 route with protocol number `routeProtocol`, in every table.
     mutating func dump(protocol routeProtocol: RouteProtocol) throws(KernelCallError) -> [KernelRoute]
 }
-
-/// A kernel call that failed as a whole (socket, sendmsg, recvmsg, or a dump the kernel ended with an error).
-public struct KernelCallError: Error, Hashable, Sendable {
-    public var operation: String
-    public var error: KernelErrno
-    public var message: String?
-
-    public init(operation: String, error: KernelErrno, message: String? = nil) {
-        self.operation = operation
-        self.error = error
-        self.message = message
-    }
-}

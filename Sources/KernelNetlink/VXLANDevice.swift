@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The tunnel devices Calico's encapsulations use, as values for RTM_NEWLINK (NetlinkRequest+Link.swift):
-// a VXLAN device (linux/if_link.h IFLA_VXLAN_*; RFC 7348) and an IPIP device (IFLA_IPTUN_*; RFC 2003).
+// A VXLAN device as Calico's VXLAN mode uses it (linux/if_link.h IFLA_VXLAN_*; RFC 7348), built into RTM_NEWLINK
+// by NetlinkRequest+Link.swift.
 
 import BGPWire
 
@@ -28,20 +28,5 @@ public struct VXLANDevice: Hashable, Sendable {
         self.parentInterfaceIndex = parentInterfaceIndex
         self.port = port
         self.learning = learning
-    }
-}
-
-/// An IPIP device: `ip link add NAME type ipip local LOCAL`. Calico itself uses the fallback `tunl0`, which the
-/// ipip module creates; this is for setups that want a named one.
-public struct IPIPDevice: Hashable, Sendable {
-    public var name: String
-    /// IFLA_IPTUN_LOCAL: the outer source address (IPv4).
-    public var local: IPAddress
-
-    public init(name: String, local: IPAddress) {
-        precondition(local.family == .ipv4, "IPIP carries IPv4 in IPv4")
-        precondition(name.utf8.count < 16, "interface names are shorter than IFNAMSIZ (16)")
-        self.name = name
-        self.local = local
     }
 }

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+// Error numbers as the kernel reports them in NLMSG_ERROR and NLMSG_DONE (negated there), with their names.
+
+/// A positive errno value from the kernel (asm-generic/errno-base.h, asm-generic/errno.h).
+public struct KernelErrno: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    public static let operationNotPermitted = Self(rawValue: 1)  // EPERM
+    public static let noSuchProcess = Self(rawValue: 3)  // ESRCH: no such route (delete)
+    public static let noBufferSpace = Self(rawValue: 105)  // ENOBUFS: socket receive buffer overrun
+    public static let fileExists = Self(rawValue: 17)  // EEXIST: route exists (NLM_F_EXCL), or not ours
+    public static let noSuchDevice = Self(rawValue: 19)  // ENODEV
+    public static let invalidArgument = Self(rawValue: 22)  // EINVAL
+    public static let notSupported = Self(rawValue: 95)  // EOPNOTSUPP
+    public static let networkDown = Self(rawValue: 100)  // ENETDOWN: next-hop device not up
+    public static let networkUnreachable = Self(rawValue: 101)  // ENETUNREACH: gateway not reachable
+
+    /// The errno name, e.g. "EEXIST", or "errno 42".
+    public var description: String {
+        switch self {
+        case .operationNotPermitted: "EPERM"
+        case .noSuchProcess: "ESRCH"
+        case .noBufferSpace: "ENOBUFS"
+        case .fileExists: "EEXIST"
+        case .noSuchDevice: "ENODEV"
+        case .invalidArgument: "EINVAL"
+        case .notSupported: "EOPNOTSUPP"
+        case .networkDown: "ENETDOWN"
+        case .networkUnreachable: "ENETUNREACH"
+        default: "errno \(rawValue)"
+        }
+    }
+}
