@@ -71,4 +71,18 @@ struct FakeRouteProgrammerTests {
             try programmer.dump(protocol: .bird)
         }
     }
+
+    @Test("the fake answers the captured kernel batch as the kernel did (NetlinkBatchTests, Captures.batchReply*)")
+    func sameAsKernel() throws {
+        var programmer = FakeRouteProgrammer(installed: [Self.foreign])
+        // The one refusal the fake cannot know: the kernel found no route to 172.16.9.9.
+        programmer.injectedFailures[prefix("192.168.21.0/26")] = .networkUnreachable
+        let fake = programmer.apply(NetlinkBatchTests.operations)
+        var batch = NetlinkBatchTests.batch()
+        for reply in NetlinkBatchTests.replies { try batch.receive(NetlinkMessage.parseStream(reply)) }
+        #expect(fake.map(\.operation) == batch.failures.map(\.operation))
+        #expect(fake.map(\.error) == batch.failures.map(\.error))
+        #expect(try programmer.dump(protocol: .bird).count == 3)
+        #expect(try programmer.dump(protocol: Self.staticProtocol) == [Self.foreign])
+    }
 }

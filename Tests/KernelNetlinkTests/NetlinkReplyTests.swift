@@ -203,4 +203,26 @@ struct NetlinkReplyTests {
         #expect(try KernelRoute(routeMessagePayload: hex("02200000 ff02fd03 00000000  0800 0100 0a0000ff")) == nil)
         #expect(try KernelRoute(routeMessagePayload: hex("1c140000 fe0c0001 00000000")) == nil)  // AF_MPLS
     }
+
+    @Test("cut or corrupted captures only ever throw: every truncation, and every octet set to 0x00 and 0xff")
+    func robustness() {
+        let captures = [Captures.dumpAll, Captures.dumpIPv6, Captures.batchReply2, Captures.batchReply1]
+        func read(_ bytes: [UInt8]) {
+            guard let messages = try? NetlinkMessage.parseStream(bytes) else { return }
+            for message in messages {
+                _ = try? KernelRoute(routeMessagePayload: message.payload)
+                _ = try? NetlinkErrorMessage(message)
+            }
+        }
+        for capture in captures {
+            for length in 0..<capture.count { read(Array(capture.prefix(length))) }
+            for index in capture.indices {
+                for value: UInt8 in [0x00, 0xff] {
+                    var corrupted = capture
+                    corrupted[index] = value
+                    read(corrupted)
+                }
+            }
+        }
+    }
 }
