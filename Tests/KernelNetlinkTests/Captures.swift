@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Kernel replies captured in throwaway network namespaces (kernel 6.18, iproute2 6.1), as hex. How each was made is
 // written above it; `NS` had `v0` (ifindex 3) with 10.0.0.1/24 and 2001:db8::1/64 and the routes the
-// NetlinkRequestRouteTests commands added. "nlsend" is a 40-line Python script that sends given octets in one
-// sendmsg on a NETLINK_ROUTE socket with NETLINK_EXT_ACK and NETLINK_GET_STRICT_CHK set, run with
-// `ip netns exec NS`, printing each buffer recv returns.
+// NetlinkRequestRouteTests commands added. "nlsend" is the Python script at the end of this file, run with
+// `ip netns exec NS`: it sends given octets in one sendmsg on a NETLINK_ROUTE socket with NETLINK_EXT_ACK and
+// NETLINK_GET_STRICT_CHK set and prints each buffer recv returns.
 
 enum Captures {
     /// Reply to `ip -n NS route show proto bird` (strace, recvmsg): five RTM_NEWROUTE, NLM_F_MULTI|NLM_F_DUMP_FILTERED.
@@ -138,3 +138,26 @@ enum Captures {
         """)
 
 }
+
+// nlsend (Python 3), as used for the captures above:
+//
+//     import socket, sys, struct
+//     data = bytes.fromhex(sys.argv[1])
+//     s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+//     s.setsockopt(270, 11, 1); s.setsockopt(270, 12, 1)   # SOL_NETLINK: NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK
+//     s.bind((0, 0))
+//     seqs, off, dump = set(), 0, False
+//     while off < len(data):
+//         ln, ty, fl, seq = struct.unpack_from("=IHHI", data, off); seqs.add(seq)
+//         dump |= bool(fl & 0x300) and ty in (18, 26, 30)
+//         off += (ln + 3) & ~3
+//     s.sendmsg([data]); s.settimeout(2)
+//     answered, done = set(), False
+//     while not (done if dump else answered >= seqs):
+//         buf = s.recv(65536); print("RECV", len(buf), buf.hex())
+//         off = 0
+//         while off < len(buf):
+//             ln, ty, fl, seq = struct.unpack_from("=IHHI", buf, off)
+//             if ty == 2: answered.add(struct.unpack_from("=I", buf, off + 28)[0])
+//             done |= ty == 3
+//             off += (ln + 3) & ~3

@@ -40,6 +40,23 @@ struct NetlinkRequestLinkTests {
         #expect(bytes == expected, "\(bytes.hexString)")
     }
 
+    @Test("IPv6 VXLAN device: IFLA_VXLAN_LOCAL6")
+    func vxlanIPv6() {
+        // ip -n NS link add vxlan-v6.calico type vxlan id 6096 local 2001:db8::1 dstport 4789 nolearning
+        let expected = hex("""
+            74000000 1000 0506 955c016b 00000000  00000000 00000000 00000000 00000000
+            1400 0300 76786c616e2d76362e63616c69636f00
+            4000 1200
+              0900 0100 76786c616e 000000
+              3000 0200
+                0800 0100 d0170000  1400 1100 20010db8000000000000000000000001  0500 0700 00 000000
+                0600 0f00 12b5 0000
+            """)
+        let device = VXLANDevice(name: "vxlan-v6.calico", vni: 6096, local: ip("2001:db8::1"))
+        let bytes = NetlinkRequest.newLink(device, sequence: 0x6b01_5c95)
+        #expect(bytes == expected, "\(bytes.hexString)")
+    }
+
     @Test("IPIP device: kind \"ipip\" and IFLA_IPTUN_LOCAL only")
     func ipip() {
         // Hand-built from linux/if_link.h, then checked piece by piece against
