@@ -41,7 +41,9 @@ let package = Package(
         .target(name: "Datastore", dependencies: ["ClusterModel", .product(name: "Yams", package: "Yams")]),
         // Linux routing netlink (issue #5): message builders and parsers as pure values, the route programmer
         // protocol, and the desired-state planner (encapsulation, CrossSubnet). The libmnl socket comes with CMnl.
-        .target(name: "KernelNetlink", dependencies: ["BGPWire"]),
+        .target(name: "KernelNetlink", dependencies: ["BGPWire", "CMnl"]),
+        // libmnl, the minimal netlink library (apt libmnl-dev; scripts/test installs it).
+        .systemLibrary(name: "CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         // Requests and responses between swiftletctl and swiftletd over the control socket.
         .target(name: "ControlProtocol"),
         // TCP: listener, active connects, TCP-MD5, GTSM, per-connection drivers.
