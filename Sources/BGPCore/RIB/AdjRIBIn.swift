@@ -141,24 +141,39 @@ public struct AdjRIBIn: Sendable {
             let path = Path(
                 prefix: nlri.prefix, pathID: key.pathID, source: source, attributes: received, nextHop: nextHop,
                 linkLocalNextHop: linkLocal)
-            guard storesAcceptedPaths || keepPrePolicy else {
-                // Only the Loc-RIB stores paths: no table here.
-                if let accepted = importPolicy(path) {
-                    changes.append(.announced(internPolicyResult(accepted)))
-                } else {
+            guard storesAcceptedPaths else {
+                // Only the Loc-RIB stores paths; here only the pre-policy copies of rejected and changed paths.
+                guard let result = importPolicy(path) else {
                     changes.append(.withdrawn(prefix: key.prefix, pathID: key.pathID))
+                    if keepPrePolicy {
+                        _ = prePolicy.updateValue(
+                            StoredPath(attributes: received, hop: hops.intern(nextHop, linkLocal), stale: false),
+                            forKey: key)
+                    }
+                    return
+                }
+                let accepted = internPolicyResult(result)
+                if accepted.attributes === received && accepted.nextHop == nextHop
+                    && accepted.linkLocalNextHop == linkLocal
+                {
+                    // Accepted as it came (the common case): it is its own pre-policy copy.
+                    if !prePolicy.isEmpty { _ = prePolicy.removeValue(forKey: key) }
+                    changes.append(.announced(accepted))
+                } else {
+                    if keepPrePolicy {
+                        _ = prePolicy.updateValue(
+                            StoredPath(attributes: received, hop: hops.intern(nextHop, linkLocal), stale: false),
+                            forKey: key)
+                    }
+                    changes.append(.announced(accepted))
                 }
                 return
             }
             let hop = hops.intern(nextHop, linkLocal)
             let asReceived = StoredPath(attributes: received, hop: hop, stale: false)
             guard var accepted = importPolicy(path) else {
-                let held = storesAcceptedPaths ? postPolicy.removeValue(forKey: key) != nil : true
+                let held = postPolicy.removeValue(forKey: key) != nil
                 if held { changes.append(.withdrawn(prefix: key.prefix, pathID: key.pathID)) }
-                if !storesAcceptedPaths {
-                    _ = prePolicy.updateValue(asReceived, forKey: key)
-                    return
-                }
                 if keepPrePolicy {
                     let wasPreOnly = prePolicy.updateValue(asReceived, forKey: key) != nil && !held
                     if !wasPreOnly { prePolicyOnly += 1 }
@@ -170,16 +185,6 @@ public struct AdjRIBIn: Sendable {
                 accepted.nextHop == nextHop && accepted.linkLocalNextHop == linkLocal
                 ? hop : hops.intern(accepted.nextHop, accepted.linkLocalNextHop)
             let stored = StoredPath(attributes: accepted.attributes, hop: acceptedHop, stale: false)
-            guard storesAcceptedPaths else {
-                // The pre-policy copy of a path policy changed; one accepted as it came is the Loc-RIB's copy.
-                if stored.isSame(as: asReceived) {
-                    if !prePolicy.isEmpty { _ = prePolicy.removeValue(forKey: key) }
-                } else {
-                    _ = prePolicy.updateValue(asReceived, forKey: key)
-                }
-                changes.append(.announced(accepted))
-                return
-            }
             let held = postPolicy.updateValue(stored, forKey: key) != nil
             if keepPrePolicy {
                 let hadPrePolicy =
