@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // An in-memory RouteProgrammer for BGPCore and KernelSync tests. It keeps the kernel's identity rule (one route per
 // prefix, table and priority; an IPv6 priority of 0 stored as 1024) and Swiftlet's ownership rule (never replace or
-// delete another protocol's route), answering with the errno the netlink programmer would report.
+// delete another protocol's route, and replace only a route that is ours: a new route needs `.add`), answering with
+// the errno the netlink programmer would report.
 
 import BGPWire
 
@@ -55,6 +56,8 @@ public struct FakeRouteProgrammer: RouteProgrammer, Sendable {
             if let existing, existing.routeProtocol != route.routeProtocol {
                 return (.fileExists, "route owned by protocol \(existing.routeProtocol.rawValue)")
             }
+            // As NetlinkRouteProgrammer: only a route known to be ours is replaced; a new one needs `.add`.
+            if existing == nil { return (.fileExists, "not replaced: no route of ours with this key") }
             installed[route.key] = route.installedForm
         case .delete:
             // The kernel matches rtm_protocol on delete, so another owner's route is "not found".

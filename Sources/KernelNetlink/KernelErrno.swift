@@ -8,6 +8,7 @@ public struct KernelErrno: RawRepresentable, Hashable, Sendable, CustomStringCon
 
     public static let operationNotPermitted = Self(rawValue: 1)  // EPERM
     public static let noSuchProcess = Self(rawValue: 3)  // ESRCH: no such route (delete)
+    public static let interrupted = Self(rawValue: 4)  // EINTR: also a dump that stayed inconsistent (DUMP_INTR)
     public static let noBufferSpace = Self(rawValue: 105)  // ENOBUFS: socket receive buffer overrun
     public static let fileExists = Self(rawValue: 17)  // EEXIST: route exists (NLM_F_EXCL), or not ours
     public static let noSuchDevice = Self(rawValue: 19)  // ENODEV
@@ -15,12 +16,16 @@ public struct KernelErrno: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let notSupported = Self(rawValue: 95)  // EOPNOTSUPP
     public static let networkDown = Self(rawValue: 100)  // ENETDOWN: next-hop device not up
     public static let networkUnreachable = Self(rawValue: 101)  // ENETUNREACH: gateway not reachable
+    public static let badMessage = Self(rawValue: 74)  // EBADMSG: an answer that could not be read
+    public static let messageTooLong = Self(rawValue: 90)  // EMSGSIZE: a request larger than the send buffer
+    public static let timedOut = Self(rawValue: 110)  // ETIMEDOUT: no answer within the programmer's wait
 
     /// The errno name, e.g. "EEXIST", or "errno 42".
     public var description: String {
         switch self {
         case .operationNotPermitted: "EPERM"
         case .noSuchProcess: "ESRCH"
+        case .interrupted: "EINTR"
         case .noBufferSpace: "ENOBUFS"
         case .fileExists: "EEXIST"
         case .noSuchDevice: "ENODEV"
@@ -28,6 +33,9 @@ public struct KernelErrno: RawRepresentable, Hashable, Sendable, CustomStringCon
         case .notSupported: "EOPNOTSUPP"
         case .networkDown: "ENETDOWN"
         case .networkUnreachable: "ENETUNREACH"
+        case .badMessage: "EBADMSG"
+        case .messageTooLong: "EMSGSIZE"
+        case .timedOut: "ETIMEDOUT"
         default: "errno \(rawValue)"
         }
     }

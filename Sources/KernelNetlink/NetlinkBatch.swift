@@ -20,6 +20,7 @@ public struct NetlinkBatch: Sendable {
     /// Answers whose sequence number is not (or no longer) in the batch; a sign of a shared or confused socket.
     public private(set) var unexpected: [NetlinkMessage] = []
     private var answered: Set<UInt32> = []
+    private var refusals: [UInt32: RouteFailure] = [:]
     private var order: [UInt32] = []
 
     public init(firstSequence: UInt32) {
@@ -52,11 +53,30 @@ public struct NetlinkBatch: Sendable {
             }
             answered.insert(sequence)
             if let error = answer.error {
-                failures.append(RouteFailure(operation: operation, error: error, message: answer.message))
+                let failure = RouteFailure(operation: operation, error: error, message: answer.message)
+                failures.append(failure)
+                refusals[sequence] = failure
             } else {
                 acknowledged += 1
             }
         }
+    }
+
+    /// The sequence numbers of the requests, in request order.
+    public var sequences: [UInt32] { order }
+
+    /// What the kernel said to one request so far.
+    public enum Answer: Hashable, Sendable {
+        case acknowledged
+        case refused(RouteFailure)
+        /// No answer (yet): the request may or may not have been applied.
+        case none
+    }
+
+    /// The answer to the request with this sequence number (`.none` also for a number not in the batch).
+    public func answer(to sequence: UInt32) -> Answer {
+        guard answered.contains(sequence) else { return .none }
+        return refusals[sequence].map(Answer.refused) ?? .acknowledged
     }
 
     /// True when every request has been answered (acknowledged or refused).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The seam between BGPCore's desired routes and the kernel: `KernelSync` talks to a RouteProgrammer, the netlink
-// one in production (with CMnl, issue #5) and FakeRouteProgrammer in tests.
+// one in production (NetlinkRouteProgrammer, over CMnl) and FakeRouteProgrammer in tests.
 //
 // Synchronous on purpose. rtnetlink processes a request inside the sendmsg that carries it, under the RTNL lock,
 // and queues the ack before sendmsg returns; the following recvmsg never waits for the network. A batch of
@@ -13,7 +13,9 @@
 public protocol RouteProgrammer {
     /// Applies the changes in order, continuing past failures; returns the ones refused (empty: all applied).
     /// Ownership rule: a route whose installed copy has another protocol number is never replaced or deleted;
-    /// such a change fails (`replace`: EEXIST, `delete`: ESRCH) and the foreign route is left as it is.
+    /// such a change fails (`replace`: EEXIST, `delete`: ESRCH) and the foreign route is left as it is. A replace is
+    /// only for a route known to be ours (NetlinkRouteProgrammer: in its last dump, or added or replaced since);
+    /// any other replace fails with EEXIST without reaching the kernel, so a new route needs `add`.
     mutating func apply(_ changes: [RouteOperation]) -> [RouteFailure]
 
     /// Every installed IPv4 and IPv6 route with protocol number `routeProtocol`, in every table.

@@ -25,6 +25,10 @@ struct FakeRouteProgrammerTests {
         #expect(programmer.apply([.replace(replaced), .delete(v6)]).isEmpty)
         #expect(try programmer.dump(protocol: .bird) == [replaced])
         #expect(programmer.appliedBatches.count == 2)
+        // As the netlink programmer: replace is for a route that is ours already; a new one needs add.
+        let fresh = KernelRoute(prefix: prefix("192.168.25.0/26"), kind: .blackhole)
+        #expect(programmer.apply([.replace(fresh)]).map(\.error) == [.fileExists])
+        #expect(try programmer.dump(protocol: .bird) == [replaced])
     }
 
     @Test("never touches another protocol's route: add EEXIST, replace EEXIST, delete ESRCH")
@@ -80,9 +84,14 @@ struct FakeRouteProgrammerTests {
         let fake = programmer.apply(NetlinkBatchTests.operations)
         var batch = NetlinkBatchTests.batch()
         for reply in NetlinkBatchTests.replies { try batch.receive(NetlinkMessage.parseStream(reply)) }
-        #expect(fake.map(\.operation) == batch.failures.map(\.operation))
-        #expect(fake.map(\.error) == batch.failures.map(\.error))
-        #expect(try programmer.dump(protocol: .bird).count == 3)
+        // One deliberate difference: the batch replaces 2001:db8:20::/122, which nobody had. The kernel creates it;
+        // a programmer refuses it, since only a route known to be ours is replaced.
+        let newReplace = NetlinkBatchTests.operations[5]
+        let asKernel = fake.filter { $0.operation != newReplace }
+        #expect(asKernel.map(\.operation) == batch.failures.map(\.operation))
+        #expect(asKernel.map(\.error) == batch.failures.map(\.error))
+        #expect(fake.filter { $0.operation == newReplace }.map(\.error) == [.fileExists])
+        #expect(try programmer.dump(protocol: .bird).count == 2)
         #expect(try programmer.dump(protocol: Self.staticProtocol) == [Self.foreign])
     }
 }

@@ -76,6 +76,13 @@ struct NetlinkBatchTests {
         #expect(batch.acknowledged == 1 && batch.failures.count == 1)
         #expect(batch.unexpected.map(\.header.sequence) == [1002, 7])
         #expect(batch.unanswered == [1, 3, 4, 5, 6, 7].map { Self.operations[$0] })
+        // Per request, by sequence number: what NetlinkRouteProgrammer reads to keep its set of owned routes.
+        #expect(batch.sequences == Array(1000...1007))
+        #expect(batch.answer(to: 1000) == .acknowledged)
+        #expect(batch.answer(to: 1002) == .refused(RouteFailure(
+            operation: Self.operations[2], error: .networkUnreachable, message: "Nexthop has invalid gateway")))
+        #expect(batch.answer(to: 1001) == .none)
+        #expect(batch.answer(to: 7) == .none)
     }
 
     @Test("splitting by size keeps sequence numbers running and every batch under the limit")

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+// The NETLINK_ROUTE socket under NetlinkRouteProgrammer, over libmnl (CMnl): open or adopt, bind, the socket
+// options, one sendmsg per buffer, and a receive that waits with poll() until a deadline so that a lost answer
+// cannot hang the caller. Everything else (building requests, reading answers) is the pure code of this module.
+
+import CMnl
+import Glibc
+
+/// A bound NETLINK_ROUTE socket. Not thread-safe: one owner (the programmer) uses it at a time.
+final class NetlinkSocket {
+    /// `struct mnl_socket *` (opaque).
+    private let socket: OpaquePointer
+    /// SO_RCVBUF as the kernel reports it after our request (it doubles what it is given, for bookkeeping).
+    let receiveBufferBytes: Int
+    /// The receive area: 64 KiB holds the largest datagram the kernel sends (dump parts are at most 32 KiB).
+    private var buffer = [UInt8](repeating: 0, count: 65536)
+
+    /// What one `receive` got.
+    enum Received {
+        case messages([NetlinkMessage])
+        /// recvmsg said ENOBUFS: the kernel dropped messages for this socket because its receive queue was full.
+        case overrun
+        /// Nothing arrived before the deadline.
+        case timedOut
+        case failed(KernelErrno)
+        /// The octets were not a netlink stream (the kernel never sends that).
+        case malformed(NetlinkParseError)
+    }
+
+    /// Opens a NETLINK_ROUTE socket in the calling thread's network namespace.
+    convenience init(receiveBufferBytes: Int) throws(KernelCallError) {
+        guard let socket = mnl_socket_open(NETLINK_ROUTE) else { throw Self.failure("mnl_socket_open") }
+        try self.init(socket: socket, receiveBufferBytes: receiveBufferBytes)
+    }
+
+    /// Adopts an open NETLINK_ROUTE socket (one created in another network namespace, for instance); bound or not.
+    /// The socket is closed with this object.
+    convenience init(adopting descriptor: Int32, receiveBufferBytes: Int) throws(KernelCallError) {
+        guard let socket = mnl_socket_fdopen(descriptor) else { throw Self.failure("mnl_socket_fdopen") }
+        try self.init(socket: socket, receiveBufferBytes: receiveBufferBytes)
+    }
+
+    private init(socket: OpaquePointer, receiveBufferBytes requested: Int) throws(KernelCallError) {
+        self.socket = socket
+        let descriptor = mnl_socket_get_fd(socket)
+        do throws(KernelCallError) {
+            if mnl_socket_get_portid(socket) == 0 {
+                guard mnl_socket_bind(socket, 0, pid_t(MNL_SOCKET_AUTOPID)) == 0 else {
+                    throw Self.failure("mnl_socket_bind")
+                }
+            }
+            // Extended acks: the kernel's text ("Nexthop has invalid gateway") with each refusal (Linux 4.12).
+            try Self.setNetlinkOption(socket, NETLINK_EXT_ACK, "NETLINK_EXT_ACK")
+            // Strict checking: dump requests are validated and their filters (family, protocol, table) applied by
+            // the kernel (Linux 4.20). Readers filter again, so an older kernel only costs a bigger dump.
+            try Self.setNetlinkOption(socket, NETLINK_GET_STRICT_CHK, "NETLINK_GET_STRICT_CHK")
+            // A refusal echoes only the request's header, not the whole request: smaller answers, same meaning (the
+            // sequence number is in the header; the ext-ack offset still points into our own buffer).
+            try Self.setNetlinkOption(socket, NETLINK_CAP_ACK, "NETLINK_CAP_ACK")
+            // The receive buffer must hold every answer to one sendmsg, because rtnetlink queues them all before
+            // sendmsg returns. SO_RCVBUFFORCE (CAP_NET_ADMIN, which programming routes needs anyway) may exceed
+            // net.core.rmem_max; without the capability SO_RCVBUF gives what rmem_max allows.
+            var size = Int32(clamping: requested)
+            let length = socklen_t(MemoryLayout<Int32>.size)
+            if setsockopt(descriptor, SOL_SOCKET, SO_RCVBUFFORCE, &size, length) != 0 {
+                guard setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, length) == 0 else {
+                    throw Self.failure("setsockopt SO_RCVBUF")
+                }
+            }
+            var actual: Int32 = 0
+            var actualLength = length
+            guard getsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &actual, &actualLength) == 0 else {
+                throw Self.failure("getsockopt SO_RCVBUF")
+            }
+            receiveBufferBytes = Int(actual)
+        } catch {
+            mnl_socket_close(socket)
+            throw error
+        }
+    }
+
+    deinit { mnl_socket_close(socket) }
+
+    /// Sends one buffer in one sendmsg. rtnetlink handles every request in it before this returns.
+    func send(_ bytes: [UInt8]) -> KernelErrno? {
+        while true {
+            let sent = bytes.withUnsafeBytes { mnl_socket_sendto(socket, $0.baseAddress, $0.count) }
+            if sent >= 0 { return sent == bytes.count ? nil : .messageTooLong }
+            if errno != EINTR { return KernelErrno(rawValue: errno) }
+        }
+    }
+
+    /// Waits until a datagram is readable or the deadline passes, and reads it. A deadline in the past still
+    /// reads what is already queued (poll with timeout 0).
+    func receive(until deadline: ContinuousClock.Instant) -> Received {
+        let descriptor = mnl_socket_get_fd(socket)
+        while true {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, Self.milliseconds(until: deadline))
+            if ready < 0 {
+                if errno == EINTR { continue }
+                return .failed(KernelErrno(rawValue: errno))
+            }
+            if ready == 0 { return .timedOut }
+            let count = buffer.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) }
+            if count < 0 {
+                switch errno {
+                case EINTR, EAGAIN: continue
+                case ENOBUFS: return .overrun
+                default: return .failed(KernelErrno(rawValue: errno))  // ENOSPC: libmnl saw MSG_TRUNC
+                }
+            }
+            do {
+                return .messages(try NetlinkMessage.parseStream(Array(buffer[0..<count])))
+            } catch {
+                return .malformed(error)
+            }
+        }
+    }
+
+    private static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
+        let remaining = ContinuousClock.now.duration(to: deadline)
+        if remaining <= .zero { return 0 }
+        let (seconds, attoseconds) = remaining.components
+        let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return Int32(clamping: milliseconds)
+    }
+
+    private static func setNetlinkOption(
+        _ socket: OpaquePointer,
+        _ option: Int32,
+        _ name: String
+    ) throws(KernelCallError) {
+        var on: Int32 = 1
+        guard mnl_socket_setsockopt(socket, option, &on, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+            throw failure("setsockopt \(name)")
+        }
+    }
+
+    private static func failure(_ operation: String) -> KernelCallError {
+        KernelCallError(operation: operation, error: KernelErrno(rawValue: errno))
+    }
+}
