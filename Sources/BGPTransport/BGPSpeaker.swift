@@ -495,7 +495,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                 perform(peers[name]!.fsm.stop(notification, now: now), for: name)
                 perform(peers[name]!.fsm.start(now: now), for: name)
             case .routesChanged(let changes):
-                routeObserver?(changes)
+                routeObserver?(Array(changes))
             case .log(let level, let message, let peer):
                 var metadata: Logger.Metadata = [:]
                 if let peer { metadata["peer"] = "\(peer)" }

@@ -284,6 +284,48 @@ struct RouteEngineTests {
         #expect(engine.locRIB.routes().map(\.prefix) == [pfx("203.0.113.0/24")])
     }
 
+    /// The Loc-RIB changes of `outputs` (for the kernel), materialized.
+    static func routeChanges(_ outputs: [RouteEngine.Output]) -> [RouteChange] {
+        outputs.flatMap { output -> [RouteChange] in
+            if case .routesChanged(let changes) = output { Array(changes) } else { [] }
+        }
+    }
+
+    @Test("Loc-RIB changes for the kernel: new, replaced, better path from another peer, withdrawn")
+    func routeChangesOutput() throws {
+        var engine = Self.engine()
+        _ = Self.up(&engine, Self.tor)
+        _ = Self.up(&engine, Self.monitor)
+        let prefix = pfx("203.0.113.0/24")
+        let added = Self.routeChanges(
+            engine.received(Self.update(["203.0.113.0/24"], asPath: [65001, 65100], nextHop: "192.0.2.2"), from: "tor"))
+        #expect(added.count == 1)
+        let first = try #require(added.first?.best)
+        #expect(added.first?.prefix == prefix && added.first?.previousBest == nil && added.first?.decidedBy == .onlyPath)
+        #expect(first.source.name == "tor" && first.nextHop == ip("192.0.2.2") && added.first?.ecmp == [first])
+        #expect(first == engine.locRIB.best(for: prefix))
+
+        let replaced = Self.routeChanges(
+            engine.received(Self.update(["203.0.113.0/24"], asPath: [65001, 65100, 65101], nextHop: "192.0.2.2"), from: "tor"))
+        #expect(replaced.count == 1 && replaced.first?.previousBest == first)
+        #expect(replaced.first?.best?.attributes.attributes.asPath == ASPath(sequence: [65001, 65100, 65101]))
+        let second = try #require(replaced.first?.best)
+
+        let better = Self.routeChanges(
+            engine.received(Self.update(["203.0.113.0/24"], asPath: [65002], nextHop: "192.0.2.3"), from: "monitor"))
+        #expect(better.count == 1 && better.first?.previousBest == second)
+        #expect(better.first?.best?.source.name == "monitor" && better.first?.best == engine.locRIB.best(for: prefix))
+        #expect(better.first?.decidedBy != nil && better.first?.decidedBy != .onlyPath)
+        #expect(engine.counts(for: "tor")?.preferred == 0 && engine.counts(for: "monitor")?.preferred == 1)
+
+        let fallback = Self.routeChanges(engine.received(Self.withdrawal(["203.0.113.0/24"]), from: "monitor"))
+        #expect(fallback.count == 1 && fallback.first?.best == second)
+        #expect(engine.counts(for: "tor")?.preferred == 1 && engine.counts(for: "monitor")?.preferred == 0)
+        let gone = Self.routeChanges(engine.received(Self.withdrawal(["203.0.113.0/24"]), from: "tor"))
+        #expect(gone.count == 1 && gone.first?.best == nil && gone.first?.ecmp == [] && gone.first?.previousBest == second)
+        #expect(gone.first?.isWithdrawal == true)
+    }
+
     @Test("Originated prefixes: added and removed with UPDATEs to every group")
     func origination() throws {
         var engine = Self.engine()

@@ -113,11 +113,22 @@ public struct UpdateGenerator: Sendable {
     /// The UPDATEs each group sends for a batch of Loc-RIB changes (only groups with something to send). When a
     /// prefix changes more than once in the batch, only its last state is sent.
     public mutating func routesChanged(_ changes: [RouteChange]) -> [UpdateGroupID: ByteBuffer] {
+        generate(changes)
+    }
+
+    /// `routesChanged` on the Loc-RIB's compact change records (`context`: its source and next-hop tables).
+    mutating func routesChanged(
+        _ changes: [LocRIB.Change], in context: (sources: [PathSource], hops: [NextHopTable.Hop])
+    ) -> [UpdateGroupID: ByteBuffer] {
+        generate(CompactChanges(changes: changes, sources: context.sources, hops: context.hops))
+    }
+
+    private mutating func generate<Changes: ExportChanges>(_ changes: Changes) -> [UpdateGroupID: ByteBuffer] {
         var last = FamilyMap<IPPrefix, Int>()
         last.reserveCapacity(changes.count)
-        for index in changes.indices { last.updateValue(index, forKey: changes[index].prefix) }
-        let final = last.count == changes.count ? changes : changes.indices.filter { last[changes[$0].prefix] == $0 }
-            .map { changes[$0] }
+        for index in 0..<changes.count { last.updateValue(index, forKey: changes.prefix(index)) }
+        let final = last.count == changes.count
+            ? changes : changes.selecting((0..<changes.count).filter { last[changes.prefix($0)] == $0 })
         var out: [UpdateGroupID: ByteBuffer] = [:]
         for id in groups.keys.sorted() {
             var batch = Batch()
@@ -296,24 +307,47 @@ public struct UpdateGenerator: Sendable {
         groups[id] = group
     }
 
-    private mutating func apply(_ changes: [RouteChange], to group: inout Group, batch: inout Batch) {
+    private mutating func apply<Changes: ExportChanges>(_ changes: Changes, to group: inout Group, batch: inout Batch) {
         let key = group.key
         let v4 = key.families.contains(.ipv4Unicast)
         let v6 = key.families.contains(.ipv6Unicast)
         let addPathV4 = key.sendsPathIDs(.ipv4Unicast)
         let addPathV6 = key.sendsPathIDs(.ipv6Unicast)
         var removals = 0
-        for index in changes.indices where !changes[index].hasBest { removals += 1 }
-        group.ribOut.prefetch(count: changes.count, removals: removals) { changes[$0].prefix }
-        for index in changes.indices {
-            let prefix = changes[index].prefix
+        for index in 0..<changes.count where !changes.hasBest(index) { removals += 1 }
+        group.ribOut.prefetch(count: changes.count, removals: removals) { changes.prefix($0) }
+        // The last prefix-independent export result by the stored path's identity (compact changes only): no
+        // `Path` is built for the prefixes that follow with the same attributes, source and next hop.
+        var lastToken: ExportToken?
+        var lastResult: AttributeSet?
+        for index in 0..<changes.count {
+            let prefix = changes.prefix(index)
             let isV4 = prefix.family == .ipv4
             guard isV4 ? v4 : v6 else { continue }
             let family: AddressFamily = isV4 ? .ipv4Unicast : .ipv6Unicast
             let addPath = isV4 ? addPathV4 : addPathV6
-            if !addPath || !changes[index].hasBest || changes[index].ecmpCount == 1 {
+            let hasBest = changes.hasBest(index)
+            if !addPath, hasBest, let token = changes.exportToken(index) {
+                let result: AttributeSet?
+                if token == lastToken {
+                    result = lastResult
+                } else {
+                    let path = changes.best(index)!
+                    result = export(path, group: &group)
+                    if case .fixed = group.lastExport?.result {
+                        lastToken = token
+                        lastResult = result
+                    } else {
+                        lastToken = nil
+                    }
+                }
+                group.ribOut.replace(
+                    prefix, with: result.map { AdvertisedPath(pathID: 0, attributes: $0) },
+                    announce: { batch.announce(NLRI(prefix), with: $0.attributes) },
+                    withdraw: { _ in batch.withdraw(NLRI(prefix), family: family) })
+            } else if !addPath || !hasBest || changes.ecmpCount(index) == 1 {
                 // One path (or none): no arrays. With ADD-PATH the path goes out with its own identifier.
-                let path = addPath ? changes[index].singleECMPPath : changes[index].best
+                let path = addPath ? changes.singleECMPPath(index) : changes.best(index)
                 let advertised = path.flatMap { path in
                     export(path, group: &group).map {
                         AdvertisedPath(pathID: addPath ? localPathID(for: path) : 0, attributes: $0)
@@ -325,7 +359,7 @@ public struct UpdateGenerator: Sendable {
                     withdraw: { batch.withdraw(NLRI(prefix, pathID: addPath ? $0 : nil), family: family) })
             } else {
                 var paths: [AdvertisedPath] = []
-                for path in changes[index].ecmp {
+                for path in changes.ecmp(index) {
                     guard let set = export(path, group: &group) else { continue }
                     paths.append(AdvertisedPath(pathID: localPathID(for: path), attributes: set))
                 }
@@ -504,4 +538,72 @@ struct PolicyExportKey: Hashable, Sendable {
 struct PathIDKey: Hashable, Sendable {
     var source: String
     var pathID: UInt32
+}
+
+/// The identity of a stored path's export inputs (attributes, source and next hop indices, family).
+struct ExportToken: Equatable {
+    var attributes: ObjectIdentifier
+    var source: UInt32
+    var hop: UInt32
+    var isV4: Bool
+}
+
+/// What `UpdateGenerator.apply` reads of a batch of changes: public `RouteChange`s or the Loc-RIB's compact records.
+protocol ExportChanges {
+    var count: Int { get }
+    func prefix(_ index: Int) -> IPPrefix
+    func hasBest(_ index: Int) -> Bool
+    func ecmpCount(_ index: Int) -> Int
+    func best(_ index: Int) -> Path?
+    /// The ECMP set's only path, `nil` when it has none or several.
+    func singleECMPPath(_ index: Int) -> Path?
+    func ecmp(_ index: Int) -> [Path]
+    /// The best path's `ExportToken`, when the changes have one (then `ecmpCount` is 1 or 0 does not matter).
+    func exportToken(_ index: Int) -> ExportToken?
+    func selecting(_ indices: [Int]) -> Self
+}
+
+extension Array: ExportChanges where Element == RouteChange {
+    func prefix(_ index: Int) -> IPPrefix { self[index].prefix }
+    func hasBest(_ index: Int) -> Bool { self[index].hasBest }
+    func ecmpCount(_ index: Int) -> Int { self[index].ecmpCount }
+    func best(_ index: Int) -> Path? { self[index].best }
+    func singleECMPPath(_ index: Int) -> Path? { self[index].singleECMPPath }
+    func ecmp(_ index: Int) -> [Path] { self[index].ecmp }
+    func exportToken(_ index: Int) -> ExportToken? { nil }
+    func selecting(_ indices: [Int]) -> Self { indices.map { self[$0] } }
+}
+
+/// The Loc-RIB's compact changes with the tables their records refer to.
+struct CompactChanges: ExportChanges {
+    var changes: [LocRIB.Change]
+    var sources: [PathSource]
+    var hops: [NextHopTable.Hop]
+
+    var count: Int { changes.count }
+    func prefix(_ index: Int) -> IPPrefix { changes[index].prefix }
+    func hasBest(_ index: Int) -> Bool { changes[index].best != nil }
+    func ecmpCount(_ index: Int) -> Int { changes[index].ecmpCount }
+
+    private func path(_ stored: LocRIB.StoredPath, _ index: Int) -> Path {
+        LocRIB.materialize(stored, prefix: changes[index].prefix, sources: sources, hops: hops)
+    }
+
+    func best(_ index: Int) -> Path? { changes[index].best.map { path($0, index) } }
+    func singleECMPPath(_ index: Int) -> Path? { changes[index].more.isEmpty ? best(index) : nil }
+    func ecmp(_ index: Int) -> [Path] {
+        guard let best = changes[index].best else { return [] }
+        return ([best] + changes[index].more).map { path($0, index) }
+    }
+
+    func exportToken(_ index: Int) -> ExportToken? {
+        guard let best = changes[index].best else { return nil }
+        return ExportToken(
+            attributes: ObjectIdentifier(best.attributes), source: best.source, hop: best.hop,
+            isV4: changes[index].prefix.family == .ipv4)
+    }
+
+    func selecting(_ indices: [Int]) -> Self {
+        CompactChanges(changes: indices.map { changes[$0] }, sources: sources, hops: hops)
+    }
 }

@@ -63,6 +63,20 @@ public struct LocRIB: Sendable {
         public var paths: [Path]
     }
 
+    /// A compact route change (what `RouteChange` is made of): the stored records of the new best path, the rest of
+    /// the new ECMP set and the previous best, without materialized `Path` values (no source retained, ~90 bytes
+    /// instead of 232). The engine hands these to the update generator; `RouteChange`s are built only for observers.
+    struct Change: Sendable {
+        var prefix: IPPrefix
+        var best: StoredPath?
+        var previous: StoredPath?
+        /// The ECMP set after `best` (empty without multipath).
+        var more: [StoredPath]
+        var decidedBy: BestPathStep?
+
+        var ecmpCount: Int { best == nil ? 0 : 1 + more.count }
+    }
+
     public var options: DecisionOptions
     var entries = FamilyMap<IPPrefix, Entry>()
     private var sources: [PathSource] = []
@@ -83,6 +97,10 @@ public struct LocRIB: Sendable {
     /// Adds `path`, replacing the path with the same source and Path Identifier if there is one (RFC 4271 §3.1:
     /// "a new route ... replaces the previously advertised route"), and re-runs the decision for its prefix.
     public mutating func update(_ path: Path) -> RouteChange? {
+        updateCompact(path).map(materialize)
+    }
+
+    mutating func updateCompact(_ path: Path) -> Change? {
         let stored = store(path)
         // One hash look-up for the common cases (a new prefix, a re-advertisement by the only candidate), which
         // change the entry in place.
@@ -92,14 +110,13 @@ public struct LocRIB: Sendable {
             entries.insert(path.prefix, Entry(head: stored, tail: [], ecmpCount: 1, decidedBy: .onlyPath), bucket: bucket)
             count(path.prefix, prefixes: 1, paths: 1)
             sourcePathCounts[Int(stored.source)] += 1
-            return RouteChange(prefix: path.prefix, best: path, previousBest: nil, decidedBy: .onlyPath)
+            return Change(prefix: path.prefix, best: stored, previous: nil, more: [], decidedBy: .onlyPath)
         case .found(let position):
             switch Self.place(stored, in: &entries[position: position]) {
             case .unchanged:
                 return nil
             case .replaced(let previous):
-                let previous = materialize(previous, prefix: path.prefix)
-                return RouteChange(prefix: path.prefix, best: path, previousBest: previous, decidedBy: .onlyPath)
+                return Change(prefix: path.prefix, best: stored, previous: previous, more: [], decidedBy: .onlyPath)
             case .needsDecision:
                 index = position
             }
@@ -123,7 +140,12 @@ public struct LocRIB: Sendable {
     /// every announcement and `withdraw(prefix:source:pathID:)` for every withdrawal, with `source` the peer's name
     /// (End-of-RIB changes nothing here). Returns the route changes in order.
     public mutating func update(contentsOf changes: [AdjRIBInChange], source: String? = nil) -> [RouteChange] {
-        var result: [RouteChange] = []
+        updateCompact(contentsOf: changes, source: source).map(materialize)
+    }
+
+    /// `update(contentsOf:source:)` with compact changes.
+    mutating func updateCompact(contentsOf changes: [AdjRIBInChange], source: String? = nil) -> [Change] {
+        var result: [Change] = []
         result.reserveCapacity(changes.count)
         var removals = 0
         for change in changes { if case .withdrawn = change { removals += 1 } }
@@ -138,7 +160,7 @@ public struct LocRIB: Sendable {
         for index in changes.indices {
             switch changes[index] {
             case .announced(let path):
-                if let routeChange = update(path) { result.append(routeChange) }
+                if let routeChange = updateCompact(path) { result.append(routeChange) }
             case .withdrawn(let prefix, let pathID):
                 guard let ids else { preconditionFailure("withdrawals need the source name") }
                 if let routeChange = withdraw(prefix: prefix, sourceIDs: ids, pathID: pathID) { result.append(routeChange) }
@@ -171,11 +193,15 @@ public struct LocRIB: Sendable {
     /// Removes the path `source` advertised with `pathID` (RFC 4271 §3.1 withdrawal; RFC 7911 path ID). Unknown paths
     /// are ignored.
     public mutating func withdraw(prefix: IPPrefix, source: String, pathID: UInt32 = 0) -> RouteChange? {
+        withdrawCompact(prefix: prefix, source: source, pathID: pathID).map(materialize)
+    }
+
+    mutating func withdrawCompact(prefix: IPPrefix, source: String, pathID: UInt32 = 0) -> Change? {
         withdraw(prefix: prefix, sourceIDs: sourceIDs(source), pathID: pathID)
     }
 
     /// `withdraw(prefix:source:pathID:)` with the source's indices (every source with that name) looked up once.
-    private mutating func withdraw(prefix: IPPrefix, sourceIDs ids: [UInt32], pathID: UInt32) -> RouteChange? {
+    private mutating func withdraw(prefix: IPPrefix, sourceIDs ids: [UInt32], pathID: UInt32) -> Change? {
         guard let index = entries.position(of: prefix) else { return nil }
         if entries[position: index].tail.isEmpty {
             // The only candidate (most of a full table): no candidate list, no decision, the entry moved out.
@@ -184,8 +210,7 @@ public struct LocRIB: Sendable {
             entries.remove(at: index)
             count(prefix, prefixes: -1, paths: -1)
             sourcePathCounts[Int(head.source)] -= 1
-            return RouteChange(
-                prefix: prefix, best: nil, ecmp: [], previousBest: materialize(head, prefix: prefix), decidedBy: nil)
+            return Change(prefix: prefix, best: nil, previous: head, more: [], decidedBy: nil)
         }
         let before = entries[position: index]
         var candidates = before.all
@@ -198,6 +223,10 @@ public struct LocRIB: Sendable {
 
     /// Removes every path from `source` (its session went down, RFC 4271 §9.1.3 via §8 FSM), in prefix order.
     public mutating func removeAll(from source: String) -> [RouteChange] {
+        removeAllCompact(from: source).map(materialize)
+    }
+
+    mutating func removeAllCompact(from source: String) -> [Change] {
         rewrite(from: source) { _ in nil }
     }
 
@@ -208,13 +237,13 @@ public struct LocRIB: Sendable {
             var path = path
             path.stale = true
             return path
-        }
+        }.map(materialize)
     }
 
     /// Deletes the paths from `source` still marked stale (RFC 4724 §4.2: after End-of-RIB or when the restart or
     /// stale timer fires).
     public mutating func sweepStale(from source: String) -> [RouteChange] {
-        rewrite(from: source) { $0.stale ? nil : $0 }
+        rewrite(from: source) { $0.stale ? nil : $0 }.map(materialize)
     }
 
     // MARK: Look-ups
@@ -369,28 +398,58 @@ public struct LocRIB: Sendable {
     }
 
     /// A change when the best path or the ECMP set differ between `before` and `after`.
-    private func change(_ prefix: IPPrefix, from before: Entry, to after: Entry?) -> RouteChange? {
+    private func change(_ prefix: IPPrefix, from before: Entry, to after: Entry?) -> Change? {
         guard let after else {
-            return RouteChange(
-                prefix: prefix, best: nil, ecmp: [], previousBest: materialize(before.head, prefix: prefix),
-                decidedBy: nil)
+            return Change(prefix: prefix, best: nil, previous: before.head, more: [], decidedBy: nil)
         }
         if before.ecmpCount == after.ecmpCount && before.selected.elementsEqual(after.selected) { return nil }
-        let best = materialize(after.head, prefix: prefix)
-        if after.ecmpCount == 1 {
-            return RouteChange(
-                prefix: prefix, best: best, previousBest: materialize(before.head, prefix: prefix),
-                decidedBy: after.decidedBy)
+        let more = after.ecmpCount == 1 ? [] : Array(after.tail[0..<Int(after.ecmpCount) - 1])
+        return Change(prefix: prefix, best: after.head, previous: before.head, more: more, decidedBy: after.decidedBy)
+    }
+
+    /// The public form of a compact change.
+    func materialize(_ change: Change) -> RouteChange {
+        Self.materialize(change, sources: sources, hops: hops.hops)
+    }
+
+    static func materialize(_ change: Change, sources: [PathSource], hops: [NextHopTable.Hop]) -> RouteChange {
+        func path(_ stored: StoredPath) -> Path {
+            materialize(stored, prefix: change.prefix, sources: sources, hops: hops)
+        }
+        let previous = change.previous.map(path)
+        guard let best = change.best else {
+            return RouteChange(prefix: change.prefix, best: nil, ecmp: [], previousBest: previous, decidedBy: nil)
+        }
+        if change.more.isEmpty {
+            return RouteChange(prefix: change.prefix, best: path(best), previousBest: previous, decidedBy: change.decidedBy)
         }
         return RouteChange(
-            prefix: prefix, best: best, ecmp: after.selected.map { materialize($0, prefix: prefix) },
-            previousBest: materialize(before.head, prefix: prefix), decidedBy: after.decidedBy)
+            prefix: change.prefix, best: path(best), ecmp: ([best] + change.more).map(path), previousBest: previous,
+            decidedBy: change.decidedBy)
     }
+
+    static func materialize(_ stored: StoredPath, prefix: IPPrefix, sources: [PathSource], hops: [NextHopTable.Hop]) -> Path {
+        let hop = hops[Int(stored.hop)]
+        var path = Path(
+            prefix: prefix, pathID: stored.pathID, source: sources[Int(stored.source)], attributes: stored.attributes,
+            nextHop: hop.global, linkLocalNextHop: hop.linkLocal, igpMetric: hop.igpMetric)
+        path.stale = stored.stale
+        return path
+    }
+
+    /// A stored path as a `Path` (for the update generator, on a miss of its export cache).
+    func path(_ stored: StoredPath, prefix: IPPrefix) -> Path { materialize(stored, prefix: prefix) }
+
+    /// The name of the source with index `index`.
+    func sourceName(_ index: UInt32) -> String { sources[Int(index)].name }
+
+    /// The tables a compact change refers to (append-only: a copy stays valid).
+    var changeContext: (sources: [PathSource], hops: [NextHopTable.Hop]) { (sources, hops.hops) }
 
     /// Stores `candidates` as the prefix's paths (removing the prefix when empty) and reports the change.
     private mutating func replaceCandidates(
         at index: Int, prefix: IPPrefix, before: Entry, with candidates: [StoredPath]
-    ) -> RouteChange? {
+    ) -> Change? {
         count(prefix, prefixes: candidates.isEmpty ? -1 : 0, paths: candidates.count - before.count)
         if candidates.isEmpty {
             entries.remove(at: index)
@@ -403,10 +462,10 @@ public struct LocRIB: Sendable {
 
     /// Applies `transform` to every path from `source` (`nil` deletes it) and reports the changes in prefix order.
     /// One pass over the table, changing entries in place; only the changes are sorted.
-    private mutating func rewrite(from source: String, _ transform: (StoredPath) -> StoredPath?) -> [RouteChange] {
+    private mutating func rewrite(from source: String, _ transform: (StoredPath) -> StoredPath?) -> [Change] {
         let ids = sourceIDs(source)
         guard !ids.isEmpty else { return [] }
-        var found: [RouteChange] = []
+        var found: [Change] = []
         var emptied: [IPPrefix] = []
         for index in entries.positions() {
             guard ids.contains(entries[position: index].head.source)

@@ -96,3 +96,24 @@ public struct RouteChange: Hashable, Sendable, CustomStringConvertible {
     /// Number of paths in the ECMP set (without building it).
     public var ecmpCount: Int { ecmpIsBest ? 1 : _ecmp.count }
 }
+
+/// Route changes of one engine step, built as `RouteChange` values only when read: the engine hands compact records
+/// to its update generator, and most steps have no observer (`RouteEngine.Output.routesChanged`).
+public struct RouteChanges: RandomAccessCollection, Sendable {
+    let changes: [LocRIB.Change]
+    let sources: [PathSource]
+    let hops: [NextHopTable.Hop]
+
+    init(_ changes: [LocRIB.Change], context: (sources: [PathSource], hops: [NextHopTable.Hop])) {
+        self.changes = changes
+        self.sources = context.sources
+        self.hops = context.hops
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { changes.count }
+
+    public subscript(position: Int) -> RouteChange {
+        LocRIB.materialize(changes[position], sources: sources, hops: hops)
+    }
+}

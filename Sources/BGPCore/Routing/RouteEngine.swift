@@ -49,8 +49,8 @@ public struct RouteEngine: Sendable {
         case send(peers: [String], bytes: ByteBuffer)
         /// End the peer's session with this NOTIFICATION (maximum prefixes) and let it restart after IdleHold.
         case reset(peer: String, notification: BGPNotification)
-        /// The Loc-RIB's selected routes changed (for the kernel).
-        case routesChanged([RouteChange])
+        /// The Loc-RIB's selected routes changed (for the kernel); materialized as `RouteChange`s when read.
+        case routesChanged(RouteChanges)
         /// A line for the log.
         case log(LogLevel, String, peer: String?)
     }
@@ -178,7 +178,7 @@ public struct RouteEngine: Sendable {
         guard peers.removeValue(forKey: name) != nil else { return [] }
         generator.removePeer(name)
         let held = locRIB.pathCount(from: name)
-        let changes = locRIB.removeAll(from: name)
+        let changes = locRIB.removeAllCompact(from: name)
         withdrawalsSinceCollection += held
         var out = advertise(changes)
         collectIfNeeded()
@@ -255,7 +255,7 @@ public struct RouteEngine: Sendable {
                 }
             }
         }
-        let routeChanges = locRIB.update(contentsOf: changes, source: name)
+        let routeChanges = locRIB.updateCompact(contentsOf: changes, source: name)
         withdrawalsSinceCollection += changes.count - routeChanges.count
         // The peer's accepted paths are the Loc-RIB's paths from it.
         let imported = locRIB.pathCount(from: name)
@@ -305,7 +305,7 @@ public struct RouteEngine: Sendable {
             }
             peers[name] = peer
             let held = locRIB.pathCount(from: name)
-            let routeChanges = locRIB.update(contentsOf: changes, source: name)
+            let routeChanges = locRIB.updateCompact(contentsOf: changes, source: name)
             let removed = held - locRIB.pathCount(from: name)
             var out: [Output] = []
             if removed > 0 {
@@ -323,12 +323,12 @@ public struct RouteEngine: Sendable {
     /// Replaces the set of locally originated prefixes (the node's blocks, service ranges).
     public mutating func setOriginated(_ originations: [Origination]) -> [Output] {
         let wanted = Dictionary(originations.map { ($0.prefix, $0) }, uniquingKeysWith: { a, _ in a })
-        var changes: [RouteChange] = []
+        var changes: [LocRIB.Change] = []
         for prefix in originated.keys.sorted() where wanted[prefix] == nil {
-            if let change = locRIB.withdraw(prefix: prefix, source: localSource.name) { changes.append(change) }
+            if let change = locRIB.withdrawCompact(prefix: prefix, source: localSource.name) { changes.append(change) }
         }
         for prefix in wanted.keys.sorted() where originated[prefix] != wanted[prefix] {
-            if let change = locRIB.update(originatedPath(wanted[prefix]!)) { changes.append(change) }
+            if let change = locRIB.updateCompact(originatedPath(wanted[prefix]!)) { changes.append(change) }
         }
         originated = wanted
         return advertise(changes)
@@ -362,32 +362,37 @@ public struct RouteEngine: Sendable {
 
     // MARK: Advertisement
 
-    private mutating func advertise(_ changes: [RouteChange]) -> [Output] {
+    private mutating func advertise(_ changes: [LocRIB.Change]) -> [Output] {
         guard !changes.isEmpty else { return [] }
-        // Summed per peer first: a batch has few distinct sources, and a dictionary write per prefix costs a String
-        // hash and a PeerState access each.
-        var preferred: [(name: String, delta: Int)] = []
-        func add(_ name: String, _ delta: Int) {
-            if let i = preferred.lastIndex(where: { $0.name == name }) {
+        // Summed per source index first (a batch has few distinct sources), then per name: no String and no
+        // PeerState access per prefix. Sources with one name (a session that came back) net out.
+        var preferred: [(source: UInt32, delta: Int)] = []
+        func add(_ source: UInt32, _ delta: Int) {
+            if let i = preferred.lastIndex(where: { $0.source == source }) {
                 preferred[i].delta += delta
             } else {
-                preferred.append((name, delta))
+                preferred.append((source, delta))
             }
         }
         for index in changes.indices {
-            // Sources compare by identity first (one box per session): no name per prefix.
-            let before = changes[index].previousBestSource
-            let after = changes[index].bestSource
-            guard before != after, before?.name != after?.name else { continue }
-            if let before { add(before.name, -1) }
-            if let after { add(after.name, 1) }
+            let before = changes[index].previous?.source
+            let after = changes[index].best?.source
+            guard before != after else { continue }
+            if let before { add(before, -1) }
+            if let after { add(after, 1) }
         }
-        for (name, delta) in preferred where delta != 0 { peers[name]?.preferred += delta }
+        var byName: [(name: String, delta: Int)] = []
+        for (source, delta) in preferred where delta != 0 {
+            let name = locRIB.sourceName(source)
+            if let i = byName.firstIndex(where: { $0.name == name }) { byName[i].delta += delta } else { byName.append((name, delta)) }
+        }
+        for (name, delta) in byName where delta != 0 { peers[name]?.preferred += delta }
         var out: [Output] = []
-        for (id, bytes) in generator.routesChanged(changes).sorted(by: { $0.key < $1.key }) {
+        let context = locRIB.changeContext
+        for (id, bytes) in generator.routesChanged(changes, in: context).sorted(by: { $0.key < $1.key }) {
             out.append(.send(peers: generator.groups[id]!.peers.sorted(), bytes: bytes))
         }
-        out.append(.routesChanged(changes))
+        out.append(.routesChanged(RouteChanges(changes, context: context)))
         return out
     }
 
