@@ -426,4 +426,19 @@ struct RouteEngineTests {
         let closed = engine.setExportPolicy(none)
         #expect(Self.withdrawn(try Self.sent(to: "tor", closed)) == [pfx("10.244.1.0/26")])
     }
+
+    @Test("A semantically incorrect NEXT_HOP is ignored, logged and counted, the session kept (RFC 4271 §6.3)",
+          arguments: ["0.0.0.0", "224.0.0.5", "240.0.0.1", "10.0.0.1"])
+    func martianNextHop(_ nextHop: String) throws {
+        var engine = Self.engine()
+        _ = Self.up(&engine, Self.tor)
+        _ = Self.up(&engine, Self.monitor)
+        _ = engine.received(Self.update(["203.0.113.0/24"], asPath: [65001], nextHop: "192.0.2.2"), from: "tor")
+        let out = engine.received(Self.update(["203.0.113.0/24", "198.51.100.0/24"], asPath: [65001], nextHop: nextHop), from: "tor")
+        #expect(engine.locRIB.prefixCount == 0)  // the earlier path is withdrawn too (treat-as-withdraw)
+        #expect(Self.withdrawn(try Self.sent(to: "monitor", out)) == [pfx("203.0.113.0/24")])
+        #expect(!out.contains { if case .reset = $0 { true } else { false } })
+        #expect(out.contains { if case .log(_, let text, _) = $0 { text.contains("NEXT_HOP") } else { false } })
+        #expect(engine.counts(for: "tor")?.filtered == 2)
+    }
 }

@@ -73,4 +73,23 @@ public struct ImportPolicy: Sendable {
         let result = PolicyEvaluator.apply(verdict.operations, to: sanitized)
         return (.accept(result == attributes ? nil : result), verdict.reason)
     }
+
+    /// Why `nextHop` cannot be used (RFC 4271 §6.3: a semantically incorrect NEXT_HOP means the route "SHOULD be
+    /// ignored", with no NOTIFICATION; RFC 7606 §7.3 and §7.11 treat it as withdrawn), or `nil`. Incorrect: the
+    /// unspecified address, multicast, IPv4 class E (FRR's and BIRD's martian checks), or one of our own
+    /// addresses (`ours`: "MUST NOT be the IP address of the receiving speaker").
+    public static func nextHopProblem(_ nextHop: IPAddress, ours: [IPAddress]) -> String? {
+        switch nextHop.family {
+        case .ipv4:
+            let value = nextHop.ipv4Value
+            if value == 0 { return "NEXT_HOP 0.0.0.0 (RFC 4271 §6.3)" }
+            if value >> 28 == 0xE { return "multicast NEXT_HOP \(nextHop) (RFC 4271 §6.3)" }
+            if value >> 28 == 0xF { return "reserved (class E) NEXT_HOP \(nextHop) (RFC 4271 §6.3)" }
+        case .ipv6:
+            if nextHop.high == 0 && nextHop.low == 0 { return "NEXT_HOP :: (RFC 4271 §6.3, RFC 2545 §3)" }
+            if nextHop.high >> 56 == 0xFF { return "multicast NEXT_HOP \(nextHop) (RFC 4271 §6.3)" }
+        }
+        if ours.contains(nextHop) { return "NEXT_HOP \(nextHop) is our own address (RFC 4271 §6.3)" }
+        return nil
+    }
 }

@@ -208,12 +208,24 @@ public struct RouteEngine: Sendable {
                 filtered.remove(AdjRIBIn.Key(prefix: nlri.prefix, pathID: nlri.pathID ?? 0))
             }
         }
+        let ownAddresses = [configuration.routerID, peer.target.localIPv4, peer.target.localIPv6].compactMap { $0 }
+        var lastGoodNextHop: IPAddress?
         let changes = peer.ribIn.apply(
             update, errors: errors, negotiated: peer.negotiated, source: source, table: &table
         ) { path in
             let key = AdjRIBIn.Key(prefix: path.prefix, pathID: path.pathID)
             var result: AttributeSet?
             var reason: String?
+            // The next hop is checked outside the per-attribute-set cache: one UPDATE can carry IPv4 NLRI with
+            // NEXT_HOP and MP_REACH_NLRI with another next hop under the same attributes.
+            if path.nextHop != lastGoodNextHop {
+                if let problem = ImportPolicy.nextHopProblem(path.nextHop, ours: ownAddresses) {
+                    rejected[problem, default: 0] += 1
+                    filtered.insert(key)
+                    return nil
+                }
+                lastGoodNextHop = path.nextHop
+            }
             if policy.prefixIndependent, let cache, cache.input === path.attributes {
                 result = cache.result
                 reason = cache.reason
