@@ -441,4 +441,20 @@ struct RouteEngineTests {
         #expect(out.contains { if case .log(_, let text, _) = $0 { text.contains("NEXT_HOP") } else { false } })
         #expect(engine.counts(for: "tor")?.filtered == 2)
     }
+
+    @Test("NLRI of a family the session did not negotiate are ignored with a log line (RFC 4760 §7)")
+    func familyNotNegotiated() throws {
+        var engine = Self.engine()
+        let v4Only = Peer("v4only", address: "192.0.2.5", asn: 65005)
+        var negotiated = v4Only.negotiated
+        negotiated.families = [.ipv4Unicast]
+        _ = engine.peerUp(
+            RoutingPeer(name: "v4only"), negotiated: negotiated, peerAddress: v4Only.address,
+            localAddress: ip("10.0.0.1"), sessionLocalAS: 64512)
+        var attributes = PathAttributes(origin: .igp, asPath: ASPath(sequence: [65005]))
+        attributes.mpReach = MultiprotocolReach(family: .ipv6Unicast, nextHops: [ip("fd00::5")], nlri: [NLRI(pfx("fd00:1::/48"))])
+        let out = engine.received(UpdateMessage(attributes: attributes), from: "v4only")
+        #expect(engine.locRIB.prefixCount == 0)
+        #expect(out.contains { if case .log(.warning, let text, _) = $0 { text.contains("not negotiated") } else { false } })
+    }
 }

@@ -196,6 +196,22 @@ public struct RouteEngine: Sendable {
         // Taken out of the dictionary so its Adj-RIB-In is mutated in place, not copied.
         guard var peer = peers.removeValue(forKey: name) else { return [] }
         var out: [Output] = []
+        // RFC 4760 §7: NLRI of a family that was not negotiated are ignored (as BIRD and FRR do), with a log line.
+        var update = update
+        let families = peer.negotiated.families
+        if let reach = update.attributes.mpReach, !families.contains(reach.family) {
+            out.append(.log(.warning, "ignored MP_REACH_NLRI for \(reach.family), not negotiated (RFC 4760 §7)", peer: name))
+            update.attributes.mpReach = nil
+        }
+        if let unreach = update.attributes.mpUnreach, !unreach.withdrawn.isEmpty, !families.contains(unreach.family) {
+            out.append(.log(.warning, "ignored MP_UNREACH_NLRI for \(unreach.family), not negotiated (RFC 4760 §7)", peer: name))
+            update.attributes.mpUnreach = nil
+        }
+        if !families.contains(.ipv4Unicast), !update.announced.isEmpty || !update.withdrawn.isEmpty {
+            out.append(.log(.warning, "ignored IPv4 NLRI: IPv4 unicast not negotiated (RFC 4760 §7)", peer: name))
+            update.announced = []
+            update.withdrawn = []
+        }
         let policy = peer.importPolicy
         let source = peer.source
         var rejected: [String: Int] = [:]
