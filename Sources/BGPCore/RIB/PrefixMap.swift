@@ -166,14 +166,16 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     /// Removes the element at `index`; the last element takes its index.
     @discardableResult
     mutating func remove(at index: Int) -> Element {
-        deleteSlot(slot(of: index))
         let last = elements.count - 1
-        if index != last {
-            let b = slot(of: last)
-            slots[b] = slots[b] & ~0xFFFF_FFFF | UInt64(index + 1)
-            elements.swapAt(index, last)
+        let hole = slot(of: index)
+        let moved = index != last ? slot(of: last) : -1
+        slots.withUnsafeMutableBufferPointer { slots in
+            if moved >= 0 { slots[moved] = slots[moved] & ~0xFFFF_FFFF | UInt64(index + 1) }
+            Self.deleteSlot(hole, in: slots)
         }
-        let removed = elements.removeLast()
+        // The last element moves into the hole and the removed one comes out: no copies, no reference counting.
+        var removed = elements.removeLast()
+        if index != last { swap(&elements[index], &removed) }
         if elements.isEmpty {
             removeAll()
         } else if slots.count > 1024 && elements.count * 8 < slots.count {
@@ -209,21 +211,28 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     }
 
     /// Empties bucket `hole`, moving later members of its cluster back so that every key stays reachable from its
-    /// home bucket without tombstones (Knuth 6.4 Algorithm R). Reads slots only.
-    private mutating func deleteSlot(_ hole: Int) {
+    /// home bucket without tombstones (Knuth 6.4 Algorithm R). Reads slots only; the loop has no data-dependent
+    /// branch but its end (whether a member moves is a conditional move: clusters are random, so a branch there
+    /// is mispredicted every other member).
+    private static func deleteSlot(_ hole: Int, in slots: UnsafeMutableBufferPointer<UInt64>) {
+        let n = slots.count
+        let buckets = UInt64(n)
         var i = hole
         var j = hole
         while true {
-            j = next(j)
+            j = j + 1 == n ? 0 : j + 1
             let s = slots[j]
             if s == 0 { break }
-            let k = home(s >> 32)
-            // The entry at j may stay when its home lies cyclically in (i, j].
-            let stays = i <= j ? (i < k && k <= j) : (i < k || k <= j)
-            if !stays {
-                slots[i] = s
-                i = j
-            }
+            let k = Int(truncatingIfNeeded: ((s >> 32) &* buckets) >> 32)
+            // The member at j may stay when its home k lies cyclically in (i, j]: its distance back to k is less
+            // than the distance back to the hole.
+            var toHome = j &- k
+            if toHome < 0 { toHome &+= n }
+            var toHole = j &- i
+            if toHole < 0 { toHole &+= n }
+            let moves = toHome >= toHole
+            slots[i] = moves ? s : slots[i]
+            i = moves ? j : i
         }
         slots[i] = 0
     }
