@@ -473,9 +473,57 @@ public struct UpdateGenerator: Sendable {
         guard nlri.count > 1 else { return nlri }
         guard nlri.allSatisfy({ $0.pathID == nil && $0.prefix.family == .ipv4 }) else { return nlri.sorted() }
         var keys = nlri.map { $0.prefix.address.low << 8 | UInt64($0.prefix.length) }
-        keys.sort()
+        var ordered = true
+        for i in 1..<keys.count where keys[i - 1] > keys[i] {
+            ordered = false
+            break
+        }
+        if ordered { return nlri }
+        radixSort(&keys, bits: 40)
         return keys.map {
             NLRI(IPPrefix(address: IPAddress(ipv4: UInt32(truncatingIfNeeded: $0 >> 8)), length: UInt8(truncatingIfNeeded: $0)))
+        }
+    }
+
+    /// Sorts keys below 2^`bits` in place: least significant digit first, 8 bits per pass, passes whose digit is the
+    /// same for every key skipped. About 5n simple steps for IPv4 keys, where a comparison sort of a batch's ~1,000
+    /// random prefixes takes 10n compares of which half are mispredicted branches.
+    static func radixSort(_ keys: inout [UInt64], bits: Int) {
+        guard keys.count > 1 else { return }
+        if keys.count < 64 {
+            keys.sort()
+            return
+        }
+        var scratch = [UInt64](repeating: 0, count: keys.count)
+        var counts = [Int](repeating: 0, count: 256)
+        keys.withUnsafeMutableBufferPointer { keys in
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    var source = keys
+                    var target = scratch
+                    for shift in stride(from: 0, to: bits, by: 8) {
+                        let shift = UInt64(shift)
+                        for d in 0..<256 { counts[d] = 0 }
+                        for key in source { counts[Int(truncatingIfNeeded: (key >> shift) & 0xFF)] += 1 }
+                        if counts[Int(truncatingIfNeeded: (source[0] >> shift) & 0xFF)] == source.count { continue }
+                        var total = 0
+                        for d in 0..<256 {
+                            let c = counts[d]
+                            counts[d] = total
+                            total += c
+                        }
+                        for key in source {
+                            let d = Int(truncatingIfNeeded: (key >> shift) & 0xFF)
+                            target[counts[d]] = key
+                            counts[d] += 1
+                        }
+                        swap(&source, &target)
+                    }
+                    if source.baseAddress != keys.baseAddress {
+                        _ = keys.initialize(fromContentsOf: source)
+                    }
+                }
+            }
         }
     }
 
