@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A session's state as the control socket reports it: one of the six RFC 4271 §8.2.2 FSM states, or "Disabled" when
 // an operator (or the configuration) took it administratively down. An extensible string struct rather than an
-// enum, so a CLI older than the daemon still prints states it has not heard of.
+// enum, so a CLI older than the daemon still prints states it has not heard of. Codable through the standard
+// library's RawRepresentable conformance: a plain JSON string.
 
 /// The state of one BGP session.
 public struct ProtocolState: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
@@ -9,14 +10,6 @@ public struct ProtocolState: RawRepresentable, Hashable, Sendable, Codable, Cust
 
     public init(rawValue: String) { self.rawValue = rawValue }
 
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 
     public var description: String { rawValue }
 

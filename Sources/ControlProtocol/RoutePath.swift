@@ -12,14 +12,6 @@ public struct RoutePath: Hashable, Sendable {
 
         public init(rawValue: String) { self.rawValue = rawValue }
 
-        public init(from decoder: any Decoder) throws {
-            rawValue = try decoder.singleValueContainer().decode(String.self)
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
 
         public var description: String { rawValue }
 
