@@ -203,11 +203,14 @@ public struct LocRIB: Sendable {
     /// `withdraw(prefix:source:pathID:)` with the source's indices (every source with that name) looked up once.
     private mutating func withdraw(prefix: IPPrefix, sourceIDs ids: [UInt32], pathID: UInt32) -> Change? {
         guard let index = entries.position(of: prefix) else { return nil }
-        if entries[position: index].tail.isEmpty {
+        // Read in place, not copied (a copy retains and releases the attributes and the tail).
+        let only: Bool? = entries.withValue(at: index) { entry in
+            entry.tail.isEmpty ? entry.head.pathID == pathID && ids.contains(entry.head.source) : nil
+        }
+        if let only {
             // The only candidate (most of a full table): no candidate list, no decision, the entry moved out.
-            let head = entries[position: index].head
-            guard head.pathID == pathID && ids.contains(head.source) else { return nil }
-            entries.remove(at: index)
+            guard only else { return nil }
+            let head = entries.remove(at: index).head
             count(prefix, prefixes: -1, paths: -1)
             sourcePathCounts[Int(head.source)] -= 1
             return Change(prefix: prefix, best: nil, previous: head, more: [], decidedBy: nil)

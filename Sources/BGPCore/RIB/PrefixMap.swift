@@ -117,6 +117,12 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
 
     func key(at index: Int) -> Key { elements[index].key }
 
+    /// `body` on the value at an element index, borrowed in place (no copy of what it refers to).
+    @inline(__always)
+    func withValue<R>(at index: Int, _ body: (borrowing Value) -> R) -> R {
+        elements.withUnsafeBufferPointer { body($0[index].value) }
+    }
+
     /// One probe for "find or find the insertion point"; makes room for one more element first, so an `absent`
     /// bucket is valid for `insert(_:_:bucket:)` until the next mutation.
     mutating func lookup(_ key: Key) -> Lookup {
@@ -344,6 +350,12 @@ struct FamilyMap<Key: FamilySplitKey & CompactKey, Value: Sendable>: Sendable {
     }
 
     func key(at position: Int) -> Key { position >= 0 ? Key(v4: v4.key(at: position)) : v6.key(at: ~position) }
+
+    /// `body` on the value at `position`, borrowed in place.
+    @inline(__always)
+    func withValue<R>(at position: Int, _ body: (borrowing Value) -> R) -> R {
+        position >= 0 ? v4.withValue(at: position, body) : v6.withValue(at: ~position, body)
+    }
 
     /// `.found(position)` or `.absent(bucket)` for `insert(_:_:bucket:)` (see `CompactMap.lookup`).
     mutating func lookup(_ key: Key) -> CompactMap<Key, Value>.Lookup {
