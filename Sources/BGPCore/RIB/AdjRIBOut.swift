@@ -106,8 +106,8 @@ public struct AdjRIBOut: Sendable {
         _ prefix: IPPrefix, with path: AdvertisedPath?, announce: (AdvertisedPath) -> Void, withdraw: (UInt32) -> Void
     ) {
         guard let path else {
-            guard let position = entries.position(of: prefix) else { return }
-            let old = entries.remove(at: position)
+            guard let (position, bucket) = entries.locate(prefix) else { return }
+            let old = entries.remove(at: position, bucket: bucket)
             count(prefix, -1)
             if old.set == Entry.several {
                 for extra in multiple.removeValue(forKey: prefix) ?? [] { withdraw(extra.pathID) }

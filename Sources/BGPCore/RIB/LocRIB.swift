@@ -202,7 +202,7 @@ public struct LocRIB: Sendable {
 
     /// `withdraw(prefix:source:pathID:)` with the source's indices (every source with that name) looked up once.
     private mutating func withdraw(prefix: IPPrefix, sourceIDs ids: [UInt32], pathID: UInt32) -> Change? {
-        guard let index = entries.position(of: prefix) else { return nil }
+        guard let (index, bucket) = entries.locate(prefix) else { return nil }
         // Read in place, not copied (a copy retains and releases the attributes and the tail).
         let only: Bool? = entries.withValue(at: index) { entry in
             entry.tail.isEmpty ? entry.head.pathID == pathID && ids.contains(entry.head.source) : nil
@@ -210,7 +210,7 @@ public struct LocRIB: Sendable {
         if let only {
             // The only candidate (most of a full table): no candidate list, no decision, the entry moved out.
             guard only else { return nil }
-            let head = entries.remove(at: index).head
+            let head = entries.remove(at: index, bucket: bucket).head
             count(prefix, prefixes: -1, paths: -1)
             sourcePathCounts[Int(head.source)] -= 1
             return Change(prefix: prefix, best: nil, previous: head, more: [], decidedBy: nil)

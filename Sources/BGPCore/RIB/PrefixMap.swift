@@ -106,6 +106,22 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
         }
     }
 
+    /// The element index of `key` and the bucket that holds it (for `remove(at:bucket:)`).
+    func find(_ key: Key) -> (index: Int, bucket: Int)? {
+        guard !slots.isEmpty else { return nil }
+        let fingerprint = Self.fingerprint(key)
+        var b = home(fingerprint)
+        while true {
+            let s = slots[b]
+            if s == 0 { return nil }
+            if s >> 32 == fingerprint {
+                let i = Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1
+                if elements[i].key == key { return (i, b) }
+            }
+            b = next(b)
+        }
+    }
+
     subscript(key: Key) -> Value? { index(of: key).map { elements[$0].value } }
 
     /// The value at an element index, mutable in place.
@@ -172,8 +188,13 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     /// Removes the element at `index`; the last element takes its index.
     @discardableResult
     mutating func remove(at index: Int) -> Element {
+        remove(at: index, bucket: slot(of: index))
+    }
+
+    /// `remove(at:)` with the bucket that holds the element (`find`), so it is not probed for again.
+    @discardableResult
+    mutating func remove(at index: Int, bucket hole: Int) -> Element {
         let last = elements.count - 1
-        let hole = slot(of: index)
         let moved = index != last ? slot(of: last) : -1
         slots.withUnsafeMutableBufferPointer { slots in
             if moved >= 0 { slots[moved] = slots[moved] & ~0xFFFF_FFFF | UInt64(index + 1) }
@@ -337,6 +358,12 @@ struct FamilyMap<Key: FamilySplitKey & CompactKey, Value: Sendable>: Sendable {
         key.isIPv4 ? v4.index(of: key.v4) : v6.index(of: key).map { ~$0 }
     }
 
+    /// The position of `key` and the bucket that holds it, for `remove(at:bucket:)`.
+    func locate(_ key: Key) -> (position: Int, bucket: Int)? {
+        if key.isIPv4 { return v4.find(key.v4).map { ($0.index, $0.bucket) } }
+        return v6.find(key).map { (~$0.index, $0.bucket) }
+    }
+
     subscript(key: Key) -> Value? { key.isIPv4 ? v4[key.v4] : v6[key] }
 
     subscript(position position: Int) -> Value {
@@ -389,6 +416,12 @@ struct FamilyMap<Key: FamilySplitKey & CompactKey, Value: Sendable>: Sendable {
     @discardableResult
     mutating func remove(at position: Int) -> Value {
         position >= 0 ? v4.remove(at: position).value : v6.remove(at: ~position).value
+    }
+
+    /// `remove(at:)` with the bucket `locate` found.
+    @discardableResult
+    mutating func remove(at position: Int, bucket: Int) -> Value {
+        position >= 0 ? v4.remove(at: position, bucket: bucket).value : v6.remove(at: ~position, bucket: bucket).value
     }
 
     mutating func removeAll() {
