@@ -3,7 +3,11 @@
 // so every table operation is a cache miss or two, and `Dictionary` costs three (its occupancy bitmap, keys and
 // values live in separate arrays) plus a SipHash per look-up and a full SipHash rehash on every growth. These maps:
 //
-//   - hash with one multiplication (Fibonacci hashing of a packed key), not a seeded SipHash;
+//   - hash with one multiplication of a packed key (multiply-shift), not SipHash. The multiplier is a random odd
+//     number chosen per process: with a fixed one, a peer could pick a table of prefixes whose hashes collide
+//     (multiplication is linear, so such keys are easy to compute) and turn every look-up into a long probe; with
+//     a random one, two distinct keys collide with probability about 2 / buckets (Dietzfelbinger et al.,
+//     multiply-shift hashing), whatever the peer sends;
 //   - keep keys and values together in one dense array in insertion order (one miss to compare and read), with a
 //     separate open-addressing index of 8-byte slots (element index and a 32-bit fingerprint of the hash) at most
 //     three quarters full (linear probing, backward-shift deletion), so a look-up touches one run of slots and
@@ -20,6 +24,12 @@ import BGPWire
 protocol CompactKey: Equatable, Sendable {
     var hashCode: UInt64 { get }
 }
+
+/// The multiply-shift hash multiplier of this process (see the file comment); odd, never 0.
+let compactMapMultiplier: UInt64 = {
+    var generator = SystemRandomNumberGenerator()
+    return generator.next() | 1
+}()
 
 /// An open-addressing hash map with a dense element array (see the file comment).
 struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
@@ -42,6 +52,8 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     private var slots: ContiguousArray<UInt64> = []
     /// Where `prefetch` leaves the sum of what it loaded, so the loads are not optimized away.
     private var prefetched: UInt64 = 0
+    /// `compactMapMultiplier`, copied so the hot path reads a field instead of a lazily initialised global.
+    private let multiplier = compactMapMultiplier
 
     init() {}
 
@@ -57,20 +69,20 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
         slots.withUnsafeBufferPointer { slots in
             let lastBucket = slots.count - 1
             for i in 0..<count {
-                let b = Int(truncatingIfNeeded: (Self.fingerprint(key(i)) &* buckets) >> 32)
+                let b = Int(truncatingIfNeeded: (fingerprint(key(i)) &* buckets) >> 32)
                 // The run of slots after the home bucket (probing, backward-shift deletion) may cross a line.
                 sum &+= slots[b] &+ slots[Swift.min(b + 4, lastBucket)]
             }
             elements.withUnsafeBufferPointer { elements in
                 for i in 0..<count {
-                    let fingerprint = Self.fingerprint(key(i))
+                    let fingerprint = fingerprint(key(i))
                     let s = slots[Int(truncatingIfNeeded: (fingerprint &* buckets) >> 32)]
                     if s != 0 && s >> 32 == fingerprint {
                         sum &+= elements[Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1].key.hashCode
                     }
                 }
                 for i in Swift.max(0, elements.count - removals)..<elements.count {
-                    sum &+= slots[Int(truncatingIfNeeded: (Self.fingerprint(elements[i].key) &* buckets) >> 32)]
+                    sum &+= slots[Int(truncatingIfNeeded: (fingerprint(elements[i].key) &* buckets) >> 32)]
                 }
             }
         }
@@ -81,7 +93,7 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     var isEmpty: Bool { elements.isEmpty }
 
     @inline(__always)
-    private static func fingerprint(_ key: Key) -> UInt64 { (key.hashCode &* 0x9E37_79B9_7F4A_7C15) >> 32 }
+    private func fingerprint(_ key: Key) -> UInt64 { (key.hashCode &* multiplier) >> 32 }
 
     /// The home bucket of a fingerprint: its share of the bucket count (any count, not only powers of two).
     @inline(__always)
@@ -93,7 +105,7 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     /// The element index of `key`.
     func index(of key: Key) -> Int? {
         guard !slots.isEmpty else { return nil }
-        let fingerprint = Self.fingerprint(key)
+        let fingerprint = fingerprint(key)
         var b = home(fingerprint)
         while true {
             let s = slots[b]
@@ -109,7 +121,7 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     /// The element index of `key` and the bucket that holds it (for `remove(at:bucket:)`).
     func find(_ key: Key) -> (index: Int, bucket: Int)? {
         guard !slots.isEmpty else { return nil }
-        let fingerprint = Self.fingerprint(key)
+        let fingerprint = fingerprint(key)
         var b = home(fingerprint)
         while true {
             let s = slots[b]
@@ -144,7 +156,7 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     mutating func lookup(_ key: Key) -> Lookup {
         // Growing by half keeps the index between 1/2 and 3/4 full (11-16 bytes per element).
         if (elements.count + 1) * 4 > slots.count * 3 { rehash(buckets: Swift.max(16, slots.count + slots.count / 2)) }
-        let fingerprint = Self.fingerprint(key)
+        let fingerprint = fingerprint(key)
         var b = home(fingerprint)
         while true {
             let s = slots[b]
@@ -161,7 +173,7 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     @discardableResult
     mutating func insert(_ key: Key, _ value: Value, bucket: Int) -> Int {
         elements.append(Element(key: key, value: value))
-        slots[bucket] = Self.fingerprint(key) << 32 | UInt64(elements.count)
+        slots[bucket] = fingerprint(key) << 32 | UInt64(elements.count)
         return elements.count - 1
     }
 
@@ -230,7 +242,7 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
 
     /// The bucket that holds element `index`.
     private func slot(of index: Int) -> Int {
-        let fingerprint = Self.fingerprint(elements[index].key)
+        let fingerprint = fingerprint(elements[index].key)
         let target = fingerprint << 32 | UInt64(index + 1)
         var b = home(fingerprint)
         while slots[b] != target { b = next(b) }
@@ -267,7 +279,7 @@ struct CompactMap<Key: CompactKey, Value: Sendable>: Sendable {
     private mutating func rehash(buckets: Int) {
         slots = ContiguousArray(repeating: 0, count: buckets)
         for i in elements.indices {
-            let fingerprint = Self.fingerprint(elements[i].key)
+            let fingerprint = fingerprint(elements[i].key)
             var b = home(fingerprint)
             while slots[b] != 0 { b = next(b) }
             slots[b] = fingerprint << 32 | UInt64(i + 1)
