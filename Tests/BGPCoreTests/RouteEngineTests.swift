@@ -457,4 +457,23 @@ struct RouteEngineTests {
         #expect(engine.locRIB.prefixCount == 0)
         #expect(out.contains { if case .log(.warning, let text, _) = $0 { text.contains("not negotiated") } else { false } })
     }
+
+    struct Resolver: NextHopResolver {
+        func cost(to nextHop: IPAddress) -> UInt32? { nextHop == ip("192.0.2.3") ? nil : 10 }
+    }
+
+    @Test("A path whose next hop the resolver cannot reach loses to a reachable one (RFC 4271 §9.1.2.1)")
+    func unreachableNextHop() throws {
+        var engine = RouteEngine(
+            configuration: RouteEngine.Configuration(routerID: Self.routerID, localAS: 64512, nextHopResolver: Resolver()))
+        _ = Self.up(&engine, Self.tor)
+        _ = Self.up(&engine, Self.monitor)
+        // The monitor's path is shorter but its next hop is unreachable.
+        _ = engine.received(Self.update(["203.0.113.0/24"], asPath: [65001, 65100, 65200], nextHop: "192.0.2.2"), from: "tor")
+        _ = engine.received(Self.update(["203.0.113.0/24"], asPath: [65002], nextHop: "192.0.2.3"), from: "monitor")
+        let best = try #require(engine.locRIB.best(for: pfx("203.0.113.0/24")))
+        #expect(best.source.name == "tor")
+        #expect(best.igpMetric == 10)
+        #expect(engine.locRIB.decidedBy(for: pfx("203.0.113.0/24")) == .nextHopUnreachable)
+    }
 }

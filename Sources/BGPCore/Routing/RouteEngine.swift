@@ -26,12 +26,16 @@ public struct RouteEngine: Sendable {
         public var exportPolicy: ExportPolicy
         /// The next hop of locally originated IPv6 routes (our IPv6 address), when we have one.
         public var localIPv6: IPAddress?
+        /// Reachability and cost of received next hops (`nil`: all reachable at cost 0). Asked when a path is
+        /// imported, once per distinct next hop of an UPDATE.
+        public var nextHopResolver: (any NextHopResolver)?
 
         public init(
             routerID: IPAddress, localAS: UInt32, clusterID: IPAddress? = nil,
             decision: DecisionOptions = DecisionOptions(), exportPolicy: ExportPolicy = ExportPolicy(),
-            localIPv6: IPAddress? = nil
+            localIPv6: IPAddress? = nil, nextHopResolver: (any NextHopResolver)? = nil
         ) {
+            self.nextHopResolver = nextHopResolver
             self.routerID = routerID
             self.localAS = localAS
             self.clusterID = clusterID
@@ -226,6 +230,8 @@ public struct RouteEngine: Sendable {
         }
         let ownAddresses = [configuration.routerID, peer.target.localIPv4, peer.target.localIPv6].compactMap { $0 }
         var lastGoodNextHop: IPAddress?
+        let resolver = configuration.nextHopResolver
+        var cost: UInt32? = 0
         let changes = peer.ribIn.apply(
             update, errors: errors, negotiated: peer.negotiated, source: source, table: &table
         ) { path in
@@ -241,6 +247,7 @@ public struct RouteEngine: Sendable {
                     return nil
                 }
                 lastGoodNextHop = path.nextHop
+                if let resolver { cost = resolver.cost(to: path.nextHop) }
             }
             if policy.prefixIndependent, let cache, cache.input === path.attributes {
                 result = cache.result
@@ -260,9 +267,10 @@ public struct RouteEngine: Sendable {
                 return nil
             }
             if !filtered.isEmpty { filtered.remove(key) }
-            if result === path.attributes { return path }
+            if result === path.attributes && cost == 0 { return path }
             var accepted = path
             accepted.attributes = result
+            accepted.igpMetric = cost
             return accepted
         }
         attributes = table
