@@ -443,9 +443,6 @@ public struct RouteEngine: Sendable {
 
     // MARK: Look-ups (show route, show protocols)
 
-    /// Names of the peers with an Established session known to the engine.
-    public var peerNames: [String] { peers.keys.sorted() }
-
     public func counts(for name: String) -> PeerCounts? {
         guard let peer = peers[name] else { return nil }
         let exported = generator.group(of: name).map { generator.groups[$0]!.ribOut.prefixCount } ?? 0
@@ -492,7 +489,7 @@ public struct RouteEngine: Sendable {
         return generator.explainExport(path, group: id)
     }
 
-    /// Number of update groups and their sizes, for `show status`.
+    /// The update groups: key, members and advertised prefix count.
     public var updateGroups: [(key: String, peers: [String], advertised: Int)] {
         generator.groups.keys.sorted().map { id in
             let group = generator.groups[id]!
