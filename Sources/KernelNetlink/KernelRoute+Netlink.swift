@@ -52,7 +52,7 @@ extension KernelRoute {
             routeProtocol: RouteProtocol(rawValue: header.routeProtocol), priority: priority)
     }
 
-    private static func address(
+    static func address(
         _ attribute: NetlinkAttribute,
         family: IPAddress.Family,
         _ field: String
@@ -64,7 +64,7 @@ extension KernelRoute {
     }
 
     /// `struct rtvia`: `rtvia_family` (u16) then the address.
-    private static func via(_ attribute: NetlinkAttribute) throws(NetlinkParseError) -> IPAddress {
+    static func via(_ attribute: NetlinkAttribute) throws(NetlinkParseError) -> IPAddress {
         let value = attribute.value
         guard value.count >= 2 else { throw .badValue(field: "RTA_VIA", length: value.count) }
         let family = value.netlinkUInt16(at: value.startIndex)

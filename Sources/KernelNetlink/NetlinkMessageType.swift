@@ -13,6 +13,9 @@ public struct NetlinkMessageType: RawRepresentable, Hashable, Sendable {
     public static let newLink = Self(rawValue: 16)  // RTM_NEWLINK
     public static let deleteLink = Self(rawValue: 17)  // RTM_DELLINK
     public static let getLink = Self(rawValue: 18)  // RTM_GETLINK
+    public static let newAddress = Self(rawValue: 20)  // RTM_NEWADDR
+    public static let deleteAddress = Self(rawValue: 21)  // RTM_DELADDR
+    public static let getAddress = Self(rawValue: 22)  // RTM_GETADDR
     public static let newRoute = Self(rawValue: 24)  // RTM_NEWROUTE
     public static let deleteRoute = Self(rawValue: 25)  // RTM_DELROUTE
     public static let getRoute = Self(rawValue: 26)  // RTM_GETROUTE

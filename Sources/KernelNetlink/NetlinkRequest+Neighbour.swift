@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // RTM_NEWNEIGH (linux/neighbour.h `struct ndmsg`, NDA_*), with NLM_F_CREATE|NLM_F_REPLACE so programming an entry
-// twice is harmless. Octets and attribute order match iproute2 6.1 (`ip neigh replace`: NDA_DST then NDA_LLADDR;
-// `bridge fdb replace`: NDA_LLADDR then NDA_DST).
+// twice is harmless, and RTM_DELNEIGH. Octets and attribute order match iproute2 6.1 (`ip neigh replace`: NDA_DST
+// then NDA_LLADDR; `bridge fdb replace`: NDA_LLADDR then NDA_DST; the deletes keep the replace's ndmsg, and
+// `ip neigh del` sends no NDA_LLADDR).
 
 import BGPWire
 
@@ -31,6 +32,27 @@ extension NetlinkRequest {
                                   state: neighbourStatePermanent, flags: 0, to: &encoder)
             encoder.appendAttribute(NeighbourAttribute.destination, address.bytes)
             encoder.appendAttribute(NeighbourAttribute.linkLayerAddress, linkLayerAddress.bytes)
+        case .bridgeForwarding(let linkLayerAddress, let destination, let interfaceIndex):
+            appendNeighbourHeader(family: RouteMessage.familyBridge, interfaceIndex: interfaceIndex,
+                                  state: neighbourStatePermanent | neighbourStateNoARP, flags: neighbourFlagSelf,
+                                  to: &encoder)
+            encoder.appendAttribute(NeighbourAttribute.linkLayerAddress, linkLayerAddress.bytes)
+            encoder.appendAttribute(NeighbourAttribute.destination, destination.bytes)
+        }
+        encoder.endMessage(start)
+        return encoder.bytes
+    }
+
+    /// RTM_DELNEIGH for one entry: an ARP entry is named by address and device, an FDB entry by MAC, device and
+    /// destination (the VXLAN FDB can hold several destinations for one MAC). A missing entry gives ENOENT.
+    public static func deleteNeighbour(_ entry: NeighbourEntry, sequence: UInt32) -> [UInt8] {
+        var encoder = NetlinkEncoder()
+        let start = encoder.beginMessage(type: .deleteNeighbour, flags: [.request, .ack], sequence: sequence)
+        switch entry {
+        case .arp(let address, _, let interfaceIndex):
+            appendNeighbourHeader(family: RouteMessage.family(address.family), interfaceIndex: interfaceIndex,
+                                  state: neighbourStatePermanent, flags: 0, to: &encoder)
+            encoder.appendAttribute(NeighbourAttribute.destination, address.bytes)
         case .bridgeForwarding(let linkLayerAddress, let destination, let interfaceIndex):
             appendNeighbourHeader(family: RouteMessage.familyBridge, interfaceIndex: interfaceIndex,
                                   state: neighbourStatePermanent | neighbourStateNoARP, flags: neighbourFlagSelf,

@@ -45,6 +45,23 @@ extension NetlinkRequest {
         return encoder.bytes
     }
 
+    /// RTM_GETROUTE for one address, as `ip route get ADDRESS` sends it: rtm_dst_len the full width, RTA_DST, no
+    /// NLM_F_DUMP and no NLM_F_ACK. The kernel answers with one RTM_NEWROUTE (the resolved route: RTA_OIF, and
+    /// RTA_GATEWAY unless directly connected) or an NLMSG_ERROR. iproute2 sets RTM_F_LOOKUP_TABLE for IPv4 only
+    /// (the reply's rtm_table is then the table the lookup hit); IPv6 ignores the flag, so it is left out there.
+    public static func routeLookup(_ address: IPAddress, sequence: UInt32) -> [UInt8] {
+        var encoder = NetlinkEncoder()
+        let start = encoder.beginMessage(type: .getRoute, flags: [.request], sequence: sequence)
+        RouteMessage(
+            family: RouteMessage.family(address.family), destinationLength: UInt8(address.family.bitWidth),
+            table: 0, routeProtocol: 0, scope: 0, type: 0,
+            flags: address.family == .ipv4 ? RouteMessage.flagLookupTable : 0
+        ).encode(into: &encoder)
+        encoder.appendAttribute(RouteAttribute.destination, address.bytes)
+        encoder.endMessage(start)
+        return encoder.bytes
+    }
+
     private static func appendNewRoute(
         _ route: KernelRoute,
         flags: NetlinkMessageFlags,

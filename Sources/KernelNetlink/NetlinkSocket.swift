@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The NETLINK_ROUTE socket under NetlinkRouteProgrammer, over libmnl (CMnl): open or adopt, bind, the socket
+// The NETLINK_ROUTE socket under the programmers and the monitor, over libmnl (CMnl): open or adopt, bind, the socket
 // options, one sendmsg per buffer, and a receive that waits with poll() until a deadline so that a lost answer
 // cannot hang the caller. Everything else (building requests, reading answers) is the pure code of this module.
 
@@ -80,6 +80,18 @@ final class NetlinkSocket {
     }
 
     deinit { mnl_socket_close(socket) }
+
+    /// The file descriptor, for poll() alongside other descriptors (NetlinkMonitor).
+    var descriptor: Int32 { mnl_socket_get_fd(socket) }
+
+    /// Joins a multicast group (NETLINK_ADD_MEMBERSHIP with an `RTNLGRP_*` number, linux/rtnetlink.h): the kernel
+    /// then sends this socket a notification for every change in that group, in this socket's namespace.
+    func join(group: UInt32) throws(KernelCallError) {
+        var number = group
+        guard mnl_socket_setsockopt(socket, NETLINK_ADD_MEMBERSHIP, &number, socklen_t(MemoryLayout<UInt32>.size))
+            == 0
+        else { throw Self.failure("setsockopt NETLINK_ADD_MEMBERSHIP \(group)") }
+    }
 
     /// Sends one buffer in one sendmsg. rtnetlink handles every request in it before this returns.
     func send(_ bytes: [UInt8]) -> KernelErrno? {

@@ -70,10 +70,13 @@ struct RouteMessage: Hashable {
     /// `rtm_type` values (RTN_*).
     static let typeUnspecified: UInt8 = 0
     static let typeUnicast: UInt8 = 1
+    static let typeLocal: UInt8 = 2
     static let typeBlackhole: UInt8 = 6
     static let typeUnreachable: UInt8 = 7
     static let typeProhibit: UInt8 = 8
 
     /// RTNH_F_ONLINK, in `rtm_flags` for a single-path route and `rtnh_flags` per hop.
     static let flagOnLink: UInt32 = 4
+    /// RTM_F_LOOKUP_TABLE (linux/rtnetlink.h): a route lookup reports the table it matched in (IPv4).
+    static let flagLookupTable: UInt32 = 0x1000
 }
