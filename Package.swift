@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "BGPWire", targets: ["BGPWire"]),
         .library(name: "BGPCore", targets: ["BGPCore"]),
+        .library(name: "KernelNetlink", targets: ["KernelNetlink"]),
         .executable(name: "swiftletd", targets: ["swiftletd"]),
         .executable(name: "swiftletctl", targets: ["swiftletctl"]),
         .executable(name: "bgp-fakepeer", targets: ["BGPFakePeer"]),
@@ -42,6 +43,15 @@ let package = Package(
         // Linux routing netlink (issue #5): message builders and parsers as pure values, the route programmer
         // protocol, and the desired-state planner (encapsulation, CrossSubnet). The libmnl socket comes with CMnl.
         .target(name: "KernelNetlink", dependencies: ["BGPWire", "CMnl"]),
+        // The kernel adapter's owner (issue #5): Loc-RIB changes + own blocks → desired kernel routes (encapsulation,
+        // CrossSubnet, next-hop resolution), reconciled through a RouteProgrammer; tunnel devices and neighbours.
+        .target(
+            name: "KernelSync",
+            dependencies: [
+                "BGPCore", "BGPWire", "ClusterModel", "KernelNetlink",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // libmnl, the minimal netlink library (apt libmnl-dev; scripts/test installs it).
         .systemLibrary(name: "CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         // Requests and responses between swiftletctl and swiftletd over the control socket.
@@ -59,7 +69,8 @@ let package = Package(
         .executableTarget(
             name: "swiftletd",
             dependencies: [
-                "BGPCore", "BGPWire", "BGPTransport", "ClusterModel", "Datastore", "ControlProtocol",
+                "BGPCore", "BGPWire", "BGPTransport", "ClusterModel", "Datastore", "ControlProtocol", "KernelSync",
+                "KernelNetlink",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,6 +127,10 @@ let package = Package(
         ),
         .testTarget(name: "BGPPolicyTests", dependencies: ["BGPPolicy", "BGPWire"]),
         .testTarget(name: "KernelNetlinkTests", dependencies: ["KernelNetlink", "BGPWire"]),
+        .testTarget(
+            name: "KernelSyncTests",
+            dependencies: ["KernelSync", "KernelNetlink", "BGPCore", "BGPWire", "ClusterModel"]
+        ),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterModel", "BGPWire"]),
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "BGPTestSupport"]),
         // swiftletd, swiftletctl and bgp-fakepeer as built binaries, on loopback: no root needed.

@@ -570,6 +570,16 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         performRouting(engine.setExportPolicy(policy))
     }
 
+    /// Configured peers whose initial table is not complete yet: enabled but not Established, or Established
+    /// without End-of-RIB for every negotiated family. Empty once every session has delivered its table
+    /// (dynamic neighbors are not waited for: they may never come back).
+    public func peersAwaitingEndOfRIB() -> [String] {
+        peers.keys.sorted().filter { name in
+            guard let peer = peers[name], peer.fsm.enabled, !name.hasPrefix("Dynamic_") else { return false }
+            return peer.fsm.established == nil || !engine.hasReceivedEndOfRIB(from: name)
+        }
+    }
+
     /// Sets the receiver of Loc-RIB changes (the kernel adapter).
     public func observeRoutes(_ observer: @escaping @Sendable ([RouteChange]) -> Void) {
         routeObserver = observer

@@ -22,6 +22,8 @@ public enum ControlRequest: Hashable, Sendable {
     /// Routes of the Loc-RIB or of one peer's Adj-RIB-In/Out (`birdc show route [for ADDRESS] [all]`). The query's
     /// fields sit in the request object itself: `{"command":"showRoute","prefix":"10.0.1.0/26","all":true}`.
     case showRoute(RouteQuery)
+    /// Swiftlet's kernel routes: every prefix, or one (`{"command":"showKernel","prefix":"10.244.0.64/26"}`).
+    case showKernel(prefix: String?)
 
     /// The wire name of the command.
     public var command: String {
@@ -33,13 +35,14 @@ public enum ControlRequest: Hashable, Sendable {
         case .enable: "enable"
         case .restart: "restart"
         case .showRoute: "showRoute"
+        case .showKernel: "showKernel"
         }
     }
 
     /// The protocol (session) the request is about, if any.
     public var protocolName: String? {
         switch self {
-        case .showStatus, .showProtocols: nil
+        case .showStatus, .showProtocols, .showKernel: nil
         case .showProtocol(let name), .enable(let name): name
         case .disable(let name, _), .restart(let name, _): name
         case .showRoute(let query): query.peer
@@ -49,7 +52,7 @@ public enum ControlRequest: Hashable, Sendable {
 
 extension ControlRequest: Codable {
     private enum CodingKeys: String, CodingKey {
-        case command, name, message
+        case command, name, message, prefix
     }
 
     public init(from decoder: any Decoder) throws {
@@ -65,6 +68,7 @@ extension ControlRequest: Codable {
         case "enable": self = .enable(name: try name())
         case "restart": self = .restart(name: try name(), message: try message())
         case "showRoute": self = .showRoute(try RouteQuery(from: decoder))
+        case "showKernel": self = .showKernel(prefix: try container.decodeIfPresent(String.self, forKey: .prefix))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .command, in: container, debugDescription: "unknown command '\(command)'")
@@ -82,6 +86,8 @@ extension ControlRequest: Codable {
         case .disable(let name, let message), .restart(let name, let message):
             try container.encode(name, forKey: .name)
             try container.encodeIfPresent(message, forKey: .message)
+        case .showKernel(let prefix):
+            try container.encodeIfPresent(prefix, forKey: .prefix)
         case .showRoute(let query):
             // The same encoder: the query's keys land in this object, beside "command".
             try query.encode(to: encoder)

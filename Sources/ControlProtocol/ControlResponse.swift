@@ -11,6 +11,7 @@ public enum ControlResponse: Hashable, Sendable {
     case `protocol`(ProtocolDetail)
     /// The answer to `showRoute`.
     case route(RouteReport)
+    case kernel(KernelReport)
     /// The request was carried out; the text says what happened.
     case ok(String)
     /// The request was not carried out.
@@ -35,7 +36,7 @@ public enum ControlResponse: Hashable, Sendable {
 
 extension ControlResponse: Codable {
     private enum CodingKeys: String, CodingKey {
-        case status, protocols, `protocol`, route, ok, error
+        case status, protocols, `protocol`, route, kernel, ok, error
     }
 
     private struct ErrorBody: Codable {
@@ -54,6 +55,7 @@ extension ControlResponse: Codable {
         case .protocols: self = .protocols(try container.decode([ProtocolSummary].self, forKey: key))
         case .protocol: self = .protocol(try container.decode(ProtocolDetail.self, forKey: key))
         case .route: self = .route(try container.decode(RouteReport.self, forKey: key))
+        case .kernel: self = .kernel(try container.decode(KernelReport.self, forKey: key))
         case .ok: self = .ok(try container.decode(String.self, forKey: key))
         case .error:
             let body = try container.decode(ErrorBody.self, forKey: key)
@@ -68,6 +70,7 @@ extension ControlResponse: Codable {
         case .protocols(let summaries): try container.encode(summaries, forKey: .protocols)
         case .protocol(let detail): try container.encode(detail, forKey: .protocol)
         case .route(let report): try container.encode(report, forKey: .route)
+        case .kernel(let report): try container.encode(report, forKey: .kernel)
         case .ok(let text): try container.encode(text, forKey: .ok)
         case .error(let code, let message): try container.encode(ErrorBody(code: code, message: message), forKey: .error)
         }

@@ -15,11 +15,14 @@ public struct DaemonStatus: Hashable, Sendable, Codable {
     public var startedAt: Double
     public var sessionsEstablished: Int
     public var sessionsTotal: Int
+    /// Kernel route totals; nil from a daemon without a kernel adapter.
+    public var kernel: KernelCounters?
 
     public init(
         version: String, routerID: String, localAS: UInt32, nodeName: String, startedAt: Double,
-        sessionsEstablished: Int, sessionsTotal: Int
+        sessionsEstablished: Int, sessionsTotal: Int, kernel: KernelCounters? = nil
     ) {
+        self.kernel = kernel
         self.version = version
         self.routerID = routerID
         self.localAS = localAS

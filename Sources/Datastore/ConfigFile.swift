@@ -160,8 +160,9 @@ public enum ConfigFile {
             let value = decoder.bgpPeerSpec(spec, document: root)
             return .bgpPeer(.init(metadata: decoder.metadata(name: name, labels: labels, at: root.location), spec: value))
         case NodeResource.kind:
-            let bgp = decoder.nodeSpec(spec)
-            return .node(.init(metadata: decoder.metadata(name: name, labels: labels, at: root.location), bgp: bgp))
+            let (bgp, vxlan) = decoder.nodeSpec(spec)
+            return .node(
+                .init(metadata: decoder.metadata(name: name, labels: labels, at: root.location), bgp: bgp, vxlan: vxlan))
         case BGPFilterResource.kind:
             var filter = decoder.bgpFilterSpec(spec, name: name)
             filter.name = name

@@ -15,11 +15,16 @@ extension ResourceDecoder {
         "serviceLoadBalancerAggregation", "communities", "prefixAdvertisements",
         // Swiftlet extensions.
         "holdTime", "keepaliveTime", "connectRetryTime", "listenAddress",
+        // Kernel programming (Calico's fields, then Swiftlet's extension).
+        "programClusterRoutes", "ipv4NormalRoutePriority", "ipv6NormalRoutePriority", "kernel",
     ]
-    /// Calico fields accepted but not acted on yet (interfaces, workload peering, kernel route programming).
+    static let kernelFields = [
+        "programRoutes", "routeProtocol", "table", "ipipDevice", "manageIPIPDevice", "ipipFallback", "ipipMTU",
+        "vxlanDevice", "vxlanVNI", "vxlanPort", "manageVXLANDevice", "vxlanMTU", "staleRouteSweepTime",
+    ]
+    /// Calico fields accepted but not acted on yet (interfaces, workload peering).
     static let bgpConfigurationIgnored: Set<String> = [
-        "ignoredInterfaces", "localWorkloadPeeringIPV4", "localWorkloadPeeringIPV6", "programClusterRoutes",
-        "ipv4NormalRoutePriority", "ipv6NormalRoutePriority",
+        "ignoredInterfaces", "localWorkloadPeeringIPV4", "localWorkloadPeeringIPV6",
     ]
     /// Fields confd reads only from `default` (`getServiceClusterIPs(c.globalBGPConfig)`, …).
     static let bgpConfigurationDefaultOnly = [
@@ -52,6 +57,17 @@ extension ResourceDecoder {
             result.serviceLoadBalancerAggregation = enumeration(
                 f, as: BGPConfigurationResource.ServiceLoadBalancerAggregation.self)
         }
+        if let f = fields["programClusterRoutes"] {
+            result.programClusterRoutes = enumeration(f, as: KernelSettings.ClusterRoutes.self)
+        }
+        // Calico: a route metric, 1-2147483646 (the LOCAL_PREF encoding needs room above it).
+        if let f = fields["ipv4NormalRoutePriority"] {
+            result.ipv4NormalRoutePriority = integer(f, in: 1...2_147_483_646).map { UInt32($0) }
+        }
+        if let f = fields["ipv6NormalRoutePriority"] {
+            result.ipv6NormalRoutePriority = integer(f, in: 1...2_147_483_646).map { UInt32($0) }
+        }
+        if let f = fields["kernel"] { result.kernel = kernelSpec(f) }
         var declared: Set<String> = []
         if let f = fields["communities"] { (result.communities, declared) = namedCommunities(f) }
         if let f = fields["prefixAdvertisements"] {
@@ -79,6 +95,44 @@ extension ResourceDecoder {
             result.serviceLoadBalancerAggregation = nil
         }
         return result
+    }
+
+    /// `spec.kernel`.
+    mutating func kernelSpec(_ field: YAMLField) -> BGPConfigurationResource.Kernel {
+        var result = BGPConfigurationResource.Kernel()
+        guard let fields = mapping(field, known: Self.kernelFields) else { return result }
+        if let f = fields["programRoutes"] { result.programRoutes = bool(f) }
+        // 0 is RTPROT_UNSPEC and 1-4 belong to the kernel itself (redirect, kernel, boot, static).
+        if let f = fields["routeProtocol"] { result.routeProtocol = integer(f, in: 5...255).map { UInt8($0) } }
+        // 0 is RT_TABLE_UNSPEC; 255 is the local table, which only the kernel fills.
+        if let f = fields["table"] { result.table = integer(f, in: 1...4_294_967_294).map { UInt32($0) } }
+        if result.table == 255, let f = fields["table"] {
+            fail(f, "table 255 is the kernel's local table, which only the kernel fills")
+            result.table = nil
+        }
+        if let f = fields["ipipDevice"] { result.ipipDevice = interfaceName(f) }
+        if let f = fields["manageIPIPDevice"] { result.manageIPIPDevice = bool(f) }
+        if let f = fields["ipipFallback"] { result.ipipFallback = enumeration(f, as: KernelSettings.IPIPFallback.self) }
+        if let f = fields["ipipMTU"] { result.ipipMTU = integer(f, in: 68...65535).map { UInt32($0) } }
+        if let f = fields["vxlanDevice"] { result.vxlanDevice = interfaceName(f) }
+        // A VNI has 24 bits (RFC 7348 §5).
+        if let f = fields["vxlanVNI"] { result.vxlanVNI = integer(f, in: 1...16_777_215).map { UInt32($0) } }
+        if let f = fields["vxlanPort"] { result.vxlanPort = port(f) }
+        if let f = fields["manageVXLANDevice"] { result.manageVXLANDevice = bool(f) }
+        if let f = fields["vxlanMTU"] { result.vxlanMTU = integer(f, in: 68...65535).map { UInt32($0) } }
+        if let f = fields["staleRouteSweepTime"] { result.staleRouteSweepTime = timer(f, in: 0...65535) }
+        return result
+    }
+
+    /// A Linux interface name: 1-15 octets (IFNAMSIZ), no `/`, no whitespace.
+    mutating func interfaceName(_ field: YAMLField) -> String? {
+        guard let text = name(field) else { return nil }
+        guard text.utf8.count < 16, !text.contains("/"), !text.contains(where: \.isWhitespace), text != ".", text != ".."
+        else {
+            fail(field, "expected an interface name of 1-15 characters without \"/\" or spaces, got \(field.shownValue)")
+            return nil
+        }
+        return text
     }
 
     /// `[{cidr: …}]`, as Calico's `ServiceClusterIPBlock` and friends; a bare address is a host prefix.

@@ -34,7 +34,7 @@ public enum RouteReconciler {
     }
 
     /// The installed form with multipath next hops sorted, for comparison only.
-    static func canonical(_ route: KernelRoute) -> KernelRoute {
+    public static func canonical(_ route: KernelRoute) -> KernelRoute {
         var route = route.installedForm
         if case .unicast(let hops) = route.kind, hops.count > 1 {
             route.kind = .unicast(hops.sorted { a, b in

@@ -8,11 +8,14 @@ struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show daemon status, BGP sessions and routes.",
-        subcommands: [ShowStatusCommand.self, ShowProtocolsCommand.self, ShowProtocolCommand.self, ShowRouteCommand.self]
+        subcommands: [
+            ShowStatusCommand.self, ShowProtocolsCommand.self, ShowProtocolCommand.self, ShowRouteCommand.self,
+            ShowKernelCommand.self,
+        ]
     )
 
     /// `show` alone is incomplete, as in birdc: a usage error (exit 64), not help with exit 0.
     func run() throws {
-        throw ValidationError("show what? status, protocols [all] [NAME], protocol NAME, or route [PREFIX] [all|detail]")
+        throw ValidationError("show what? status, protocols [all] [NAME], protocol NAME, route [PREFIX] [all|detail], or kernel [PREFIX]")
     }
 }

@@ -6,11 +6,14 @@ import BGPTransport
 import BGPWire
 import ClusterModel
 import ControlProtocol
+import KernelSync
 
 struct SpeakerControlHandler: ControlRequestHandler {
     let speaker: BGPSpeaker
     let configuration: @Sendable () async -> DaemonConfiguration
     let startedAt: Double
+    /// nil when the daemon runs without the kernel (`--no-kernel`, or no netlink).
+    let kernel: KernelSync?
     static let version = "swiftletd 0.1.0"
 
     func handle(_ request: ControlRequest) async -> ControlResponse {
@@ -21,7 +24,20 @@ struct SpeakerControlHandler: ControlRequestHandler {
             return .status(DaemonStatus(
                 version: Self.version, routerID: config.routerID.description, localAS: config.localAS,
                 nodeName: config.nodeName, startedAt: startedAt,
-                sessionsEstablished: peers.filter { $0.state == .established }.count, sessionsTotal: peers.count))
+                sessionsEstablished: peers.filter { $0.state == .established }.count, sessionsTotal: peers.count,
+                kernel: await kernel.asyncMap(KernelReportBuilder.counters)))
+        case .showKernel(let text):
+            guard let kernel else {
+                return .error(code: .invalidRequest, message: "this daemon does not program the kernel (--no-kernel or no netlink)")
+            }
+            var prefix: IPPrefix?
+            if let text {
+                guard let parsed = IPPrefix(text) else {
+                    return .error(code: .invalidRequest, message: "not a prefix: \(text)")
+                }
+                prefix = parsed
+            }
+            return .kernel(await KernelReportBuilder.report(kernel, prefix: prefix))
         case .showProtocols:
             return .protocols(await speaker.status().map(Self.summary))
         case .showProtocol(let name):
@@ -114,3 +130,11 @@ struct SpeakerControlHandler: ControlRequestHandler {
 }
 
 import Foundation
+
+extension Optional {
+    /// `map` for an async transform.
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async -> T) async -> T? {
+        guard let self else { return nil }
+        return await transform(self)
+    }
+}

@@ -8,6 +8,7 @@ import BGPTransport
 import ClusterModel
 import ControlProtocol
 import Datastore
+import KernelSync
 import Logging
 import NIOPosix
 import ServiceLifecycle
@@ -42,6 +43,9 @@ struct SwiftletD: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Flag(name: .long, help: "Leave the kernel's routes alone whatever the configuration says (no netlink at all).")
+    var noKernel = false
+
     @Flag(name: .long, help: "Validate the configuration and exit: 0 if valid, 1 with errors naming file, line and field.")
     var check = false
 
@@ -74,17 +78,23 @@ struct SwiftletD: AsyncParsableCommand {
         let speaker = BGPSpeaker(
             group: group, logger: Logger(label: "session"), routing: configuration.routeEngineConfiguration)
         let state = ConfigurationState(configuration)
+        let kernelService =
+            noKernel ? nil : await KernelService.make(configuration: configuration, speaker: speaker, logger: logger)
+        if noKernel { logger.notice("--no-kernel: the kernel's routes are left alone") }
         let daemon = SpeakerService(
             speaker: speaker, state: state, configPath: config, nodeName: nodeName, secretsDirectory: secretsDir,
-            logger: logger)
+            kernel: kernelService?.kernel, logger: logger)
         let control = ControlServer(
             socketPath: controlSocket,
             handler: SpeakerControlHandler(
-                speaker: speaker, configuration: { await state.current }, startedAt: ProcessInfoLite.now()),
+                speaker: speaker, configuration: { await state.current }, startedAt: ProcessInfoLite.now(),
+                kernel: kernelService?.kernel),
             eventLoopGroup: group, logger: Logger(label: "control"))
+        var serviceList: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: daemon), .init(service: control)]
+        if let kernelService { serviceList.append(.init(service: kernelService)) }
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: daemon), .init(service: control)],
+                services: serviceList,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info(
             "starting", metadata: [
@@ -115,6 +125,7 @@ struct SpeakerService: Service {
     let configPath: String
     let nodeName: String
     let secretsDirectory: String?
+    let kernel: KernelSync?
     let logger: Logger
 
     func run() async throws {
@@ -156,6 +167,7 @@ struct SpeakerService: Service {
             if old.originated != configuration.originated {
                 await speaker.setOriginated(configuration.originations)
             }
+            await kernel?.reconfigure(KernelSync.Configuration(configuration))
             logger.info("configuration reloaded", metadata: ["peers": "\(configuration.peers.count)"])
         }
     }

@@ -31,7 +31,10 @@ final class DaemonProcess {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Binary.path("swiftletd"))
-        process.arguments = ["--config", configPath, "--node", node, "--control-socket", socket, "--log-level", "debug"]
+        // On the host: never touch its routing table (kernel programming is tested in namespaces).
+        process.arguments = [
+            "--config", configPath, "--node", node, "--control-socket", socket, "--log-level", "debug", "--no-kernel",
+        ]
         let log = FileHandle(forWritingAtPath: logPath)!
         process.standardError = log
         process.standardOutput = log

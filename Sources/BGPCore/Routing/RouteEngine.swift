@@ -121,6 +121,13 @@ public struct RouteEngine: Sendable {
             rules: ExportRules(reflection: configuration.reflection), policy: configuration.exportPolicy)
     }
 
+    /// Whether `peer`'s session is up and has sent End-of-RIB (RFC 4724 §2) for every negotiated family: its
+    /// initial table is complete. The kernel adapter waits for this from every peer before deleting stale routes.
+    public func hasReceivedEndOfRIB(from peer: String) -> Bool {
+        guard let state = peers[peer] else { return false }
+        return state.negotiated.families.isSubset(of: state.endOfRIBReceived)
+    }
+
     /// The source of originated paths.
     public var localSource: PathSource { .local(routerID: configuration.routerID, asn: configuration.localAS) }
 

@@ -37,6 +37,15 @@ public struct DaemonConfiguration: Hashable, Sendable {
     public var ipPools: [IPPoolResource]
     /// The node's `bgp.ipv6Address` (our IPv6 next hop when a session's own address is IPv4).
     public var ipv6Address: IPAddress?
+    /// How routes reach the kernel (`programClusterRoutes`, route priorities, `spec.kernel`).
+    public var kernel = KernelSettings()
+    /// The networks of the node's `bgp.ipv4Address` / `ipv6Address` CIDRs: CrossSubnet's "same subnet".
+    public var nodeSubnets: [IPPrefix] = []
+    /// Every node with BGP, this one included, with its tunnel data; sorted by name.
+    public var tunnelEndpoints: [TunnelEndpoint] = []
+
+    /// This node's own tunnel endpoint.
+    public var localTunnelEndpoint: TunnelEndpoint? { tunnelEndpoints.first { $0.nodeName == nodeName } }
 
     public init(
         nodeName: String, routerID: IPAddress, localAS: UInt32, listenAddress: IPAddress? = nil,

@@ -165,7 +165,7 @@ struct Planning {
         let bindMode = nodeConfig?.spec.bindMode ?? clusterConfig?.spec.bindMode ?? .none
         let listenAddress =
             nodeConfig?.spec.listenAddress ?? clusterConfig?.spec.listenAddress ?? (bindMode == .nodeIP ? routerID : nil)
-        return .success(
+        var configuration =
             DaemonConfiguration(
                 nodeName: nodeName, routerID: routerID, localAS: local.localAS, listenAddress: listenAddress,
                 listenPort: configuredListenPort(of: nodeName) ?? BGPConfigurationResource.defaultListenPort,
@@ -174,7 +174,40 @@ struct Planning {
                 logSeverity: nodeConfig?.spec.logSeverityScreen ?? clusterConfig?.spec.logSeverityScreen ?? .info,
                 notes: notes, originated: routes.originated, exportScope: routes.exportScope,
                 communityAdvertisements: routes.communityAdvertisements, dynamicNeighbors: dynamicNeighbors,
-                ipPools: ipPools, ipv6Address: bgp.address(.ipv6)))
+                ipPools: ipPools, ipv6Address: bgp.address(.ipv6))
+        configuration.kernel = kernelSettings(nodeConfig: nodeConfig)
+        configuration.nodeSubnets = [bgp.ipv4Address?.subnet, bgp.ipv6Address?.subnet].compactMap { $0 }
+        configuration.tunnelEndpoints = nodes.values.sorted { $0.metadata.name < $1.metadata.name }.compactMap { node in
+            guard let address = node.bgp?.ipv4Address?.address else { return nil }
+            return TunnelEndpoint(
+                nodeName: node.metadata.name, nodeAddress: address, vxlanAddress: node.vxlan.ipv4TunnelAddress,
+                vxlanMAC: node.vxlan.macAddress, ipipAddress: node.bgp?.ipv4IPIPTunnelAddress)
+        }
+        return .success(configuration)
+    }
+
+    /// The node's BGPConfiguration field by field over `default`'s, over the defaults.
+    func kernelSettings(nodeConfig: BGPConfigurationResource?) -> KernelSettings {
+        let specs = [nodeConfig?.spec, clusterConfig?.spec].compactMap { $0 }
+        func pick<T>(_ field: (BGPConfigurationResource.Spec) -> T?) -> T? { specs.lazy.compactMap(field).first }
+        var settings = KernelSettings()
+        if let v = pick({ $0.programClusterRoutes }) { settings.programClusterRoutes = v }
+        if let v = pick({ $0.ipv4NormalRoutePriority }) { settings.ipv4NormalRoutePriority = v }
+        if let v = pick({ $0.ipv6NormalRoutePriority }) { settings.ipv6NormalRoutePriority = v }
+        if let v = pick({ $0.kernel.programRoutes }) { settings.programRoutes = v }
+        if let v = pick({ $0.kernel.routeProtocol }) { settings.routeProtocol = v }
+        if let v = pick({ $0.kernel.table }) { settings.table = v }
+        if let v = pick({ $0.kernel.ipipDevice }) { settings.ipipDevice = v }
+        if let v = pick({ $0.kernel.manageIPIPDevice }) { settings.manageIPIPDevice = v }
+        if let v = pick({ $0.kernel.ipipFallback }) { settings.ipipFallback = v }
+        if let v = pick({ $0.kernel.ipipMTU }) { settings.ipipMTU = v }
+        if let v = pick({ $0.kernel.vxlanDevice }) { settings.vxlanDevice = v }
+        if let v = pick({ $0.kernel.vxlanVNI }) { settings.vxlanVNI = v }
+        if let v = pick({ $0.kernel.vxlanPort }) { settings.vxlanPort = v }
+        if let v = pick({ $0.kernel.manageVXLANDevice }) { settings.manageVXLANDevice = v }
+        if let v = pick({ $0.kernel.vxlanMTU }) { settings.vxlanMTU = v }
+        if let v = pick({ $0.kernel.staleRouteSweepTime }) { settings.staleRouteSweepTime = v }
+        return settings
     }
 
     // MARK: Mesh

@@ -52,6 +52,25 @@ public struct BGPConfigurationResource: Hashable, Sendable {
         }
     }
 
+    /// `spec.kernel` (Swiftlet extension): the fields of `KernelSettings`, each optional.
+    public struct Kernel: Hashable, Sendable {
+        public var programRoutes: Bool?
+        public var routeProtocol: UInt8?
+        public var table: UInt32?
+        public var ipipDevice: String?
+        public var manageIPIPDevice: Bool?
+        public var ipipFallback: KernelSettings.IPIPFallback?
+        public var ipipMTU: UInt32?
+        public var vxlanDevice: String?
+        public var vxlanVNI: UInt32?
+        public var vxlanPort: UInt16?
+        public var manageVXLANDevice: Bool?
+        public var vxlanMTU: UInt32?
+        public var staleRouteSweepTime: UInt16?
+
+        public init() {}
+    }
+
     public struct Spec: Hashable, Sendable {
         /// Default AS for nodes without their own `bgp.asNumber`; only on `default`.
         public var asNumber: UInt32?
@@ -87,6 +106,13 @@ public struct BGPConfigurationResource: Hashable, Sendable {
         public var connectRetryTime: UInt16?
         /// Address to listen on; overrides `bindMode`.
         public var listenAddress: IPAddress?
+
+        // Kernel programming: Calico's fields, then Swiftlet's `kernel` extension. Each unset field falls back to
+        // `default`, then to `KernelSettings`' default.
+        public var programClusterRoutes: KernelSettings.ClusterRoutes? = nil
+        public var ipv4NormalRoutePriority: UInt32? = nil
+        public var ipv6NormalRoutePriority: UInt32? = nil
+        public var kernel = Kernel()
 
         public init(
             asNumber: UInt32? = nil, nodeToNodeMeshEnabled: Bool? = nil, listenPort: UInt16? = nil,

@@ -16,11 +16,14 @@ public struct NodeResource: Hashable, Sendable {
         public var asNumber: UInt32?
         /// Set on route reflectors; they leave the full mesh.
         public var routeReflectorClusterID: IPAddress?
+        /// `ipv4IPIPTunnelAddr`: the address of the node's IPIP device (written by calico/node).
+        public var ipv4IPIPTunnelAddress: IPAddress?
 
         public init(
             ipv4Address: InterfaceAddress? = nil, ipv6Address: InterfaceAddress? = nil, asNumber: UInt32? = nil,
-            routeReflectorClusterID: IPAddress? = nil
+            routeReflectorClusterID: IPAddress? = nil, ipv4IPIPTunnelAddress: IPAddress? = nil
         ) {
+            self.ipv4IPIPTunnelAddress = ipv4IPIPTunnelAddress
             self.ipv4Address = ipv4Address
             self.ipv6Address = ipv6Address
             self.asNumber = asNumber
@@ -36,12 +39,27 @@ public struct NodeResource: Hashable, Sendable {
         }
     }
 
+    /// `spec.ipv4VXLANTunnelAddr` / `spec.vxlanTunnelMACAddr`: the node's VXLAN device (RFC 7348 VTEP), as
+    /// calico/node and Felix record it; other nodes route to its blocks through it.
+    public struct VXLAN: Hashable, Sendable {
+        public var ipv4TunnelAddress: IPAddress?
+        /// Six octets.
+        public var macAddress: [UInt8]?
+
+        public init(ipv4TunnelAddress: IPAddress? = nil, macAddress: [UInt8]? = nil) {
+            self.ipv4TunnelAddress = ipv4TunnelAddress
+            self.macAddress = macAddress
+        }
+    }
+
     public var metadata: ResourceMetadata
     /// `nil` when the node runs no BGP (no `spec.bgp`).
     public var bgp: BGP?
+    public var vxlan: VXLAN
 
-    public init(metadata: ResourceMetadata, bgp: BGP?) {
+    public init(metadata: ResourceMetadata, bgp: BGP?, vxlan: VXLAN = VXLAN()) {
         self.metadata = metadata
         self.bgp = bgp
+        self.vxlan = vxlan
     }
 }

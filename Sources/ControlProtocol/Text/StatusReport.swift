@@ -11,6 +11,10 @@ public enum StatusReport {
         _ status: DaemonStatus, now: Double = Date().timeIntervalSince1970, timeZone: TimeZone = .current
     ) -> String {
         let time = ControlTimeFormat(now: now, timeZone: timeZone)
+        let kernel = status.kernel.map { counters in
+            "Kernel: protocol \(counters.routeProtocol), table \(counters.table)"
+                + (counters.programming ? "" : ", programming off") + "; " + KernelReportText.summary(counters) + "\n"
+        } ?? ""
         return """
             Swiftlet \(status.version.terminalSafe)
             Router ID is \(status.routerID.terminalSafe)
@@ -19,7 +23,7 @@ public enum StatusReport {
             Current server time is \(time.long(now))
             Last reboot on \(time.long(status.startedAt)) (up \(ControlTimeFormat.duration(now - status.startedAt)))
             Sessions: \(status.sessionsEstablished) of \(status.sessionsTotal) established
-            Daemon is up and running
+            \(kernel)Daemon is up and running
 
             """
     }

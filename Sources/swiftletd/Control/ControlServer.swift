@@ -110,7 +110,7 @@ struct ControlServer: Service {
             return
         }
         switch request {
-        case .showStatus, .showProtocols, .showProtocol, .showRoute:
+        case .showStatus, .showProtocols, .showProtocol, .showRoute, .showKernel:
             break
         case .enable, .disable, .restart:
             // Operator actions that change sessions leave a trace in the log.

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// What KernelSync keeps of a Loc-RIB selection (RFC 4271 §9.1.2 Phase 2 result, with the ECMP set): only what
+// decides the kernel route, so a 100k-route table costs a few words per prefix instead of whole paths.
+
+import BGPCore
+import BGPWire
+
+/// The selected path(s) of one prefix, as the kernel needs them.
+public struct SelectedRoute: Hashable, Sendable {
+    /// One entry per ECMP path, best first.
+    public var hops: [Hop]
+
+    public struct Hop: Hashable, Sendable {
+        /// The BGP NEXT_HOP (or the RFC 8950 / MP_REACH next hop).
+        public var nextHop: IPAddress
+        /// LOCAL_PREF as received, which may encode a route priority (`KernelSettings.metric`).
+        public var localPreference: UInt32?
+
+        public init(nextHop: IPAddress, localPreference: UInt32? = nil) {
+            self.nextHop = nextHop
+            self.localPreference = localPreference
+        }
+    }
+
+    public init(hops: [Hop]) { self.hops = hops }
+
+    /// The selection of `change`, or nil when the prefix is withdrawn or its best path is this node's own
+    /// (locally originated routes are the kernel's blackholes, installed from the configuration, not from here).
+    public init?(_ change: RouteChange) {
+        guard let best = change.best, best.source.kind != .local else { return nil }
+        let paths = change.ecmpCount > 1 ? change.ecmp : [best]
+        self.hops = paths.filter { $0.source.kind != .local }.map {
+            Hop(nextHop: $0.nextHop, localPreference: $0.attributes.attributes.localPreference)
+        }
+        if hops.isEmpty { return nil }
+    }
+}

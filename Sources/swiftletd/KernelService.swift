@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+// swiftletd's kernel side: opens the netlink programmers, feeds KernelSync the speaker's Loc-RIB changes (coalesced:
+// everything that arrived while the previous batch was being programmed goes out as one batch), sweeps stale routes
+// once every peer has sent End-of-RIB or the stale-route timer ran out, re-resolves next hops when the kernel's links,
+// addresses or other routes change, and rescans our routes periodically (BIRD's kernel scan) to repair drift.
+// On shutdown nothing is removed: routes persist for the next start (Calico's `persist`).
+
+import BGPCore
+import BGPTransport
+import BGPWire
+import ClusterModel
+import KernelNetlink
+import KernelSync
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Loc-RIB changes waiting for KernelSync, filled on the speaker's actor and drained by the kernel task.
+final class RouteChangeInbox: Sendable {
+    private let pending = Mutex<[RouteChange]>([])
+    private let sweepRequested = Mutex(false)
+    private let signal: AsyncStream<Void>.Continuation
+    let signals: AsyncStream<Void>
+
+    init() {
+        (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func push(_ changes: [RouteChange]) {
+        guard !changes.isEmpty else { return }
+        pending.withLock { $0.append(contentsOf: changes) }
+        signal.yield()
+    }
+
+    func take() -> [RouteChange] { pending.withLock { batch in defer { batch = [] }; return batch } }
+
+    /// Asks the draining task to sweep after the changes queued so far: the sweep must see every table that
+    /// arrived before it, and only the draining task keeps their order.
+    func requestSweep() {
+        sweepRequested.withLock { $0 = true }
+        signal.yield()
+    }
+
+    func takeSweepRequest() -> Bool { sweepRequested.withLock { value in defer { value = false }; return value } }
+
+    func finish() { signal.finish() }
+}
+
+extension KernelSync.Configuration {
+    init(_ configuration: DaemonConfiguration) {
+        self.init(
+            settings: configuration.kernel, pools: configuration.ipPools, nodeSubnets: configuration.nodeSubnets,
+            tunnelEndpoints: configuration.tunnelEndpoints, nodeName: configuration.nodeName,
+            blackholes: configuration.originated.filter(\.blackhole).map(\.prefix))
+    }
+}
+
+/// Runs KernelSync for the daemon's lifetime.
+struct KernelService: Service {
+    let kernel: KernelSync
+    let speaker: BGPSpeaker
+    let inbox: RouteChangeInbox
+    let staleRouteSweepTime: Duration
+    let logger: Logger
+    /// How often our routes are read back and repaired.
+    static let rescanInterval: Duration = .seconds(30)
+
+    /// Opens the netlink sockets; nil (logged) when the kernel cannot be reached, so the daemon runs without it.
+    static func make(
+        configuration: DaemonConfiguration, speaker: BGPSpeaker, logger: Logger
+    ) async -> KernelService? {
+        let settings = configuration.kernel
+        let routes: NetlinkRouteProgrammer
+        let devices: NetlinkDeviceProgrammer
+        do throws(KernelCallError) {
+            routes = try NetlinkRouteProgrammer(routeProtocol: RouteProtocol(rawValue: settings.routeProtocol))
+            devices = try NetlinkDeviceProgrammer()
+        } catch {
+            logger.error(
+                "cannot open a netlink socket; running without kernel routes",
+                metadata: ["error": "\(error.operation): \(error.error)"])
+            return nil
+        }
+        let kernel = KernelSync(
+            configuration: KernelSync.Configuration(configuration), routes: routes, devices: devices,
+            logger: Logger(label: "kernel"))
+        let inbox = RouteChangeInbox()
+        await speaker.observeRoutes { changes in inbox.push(changes) }
+        return KernelService(
+            kernel: kernel, speaker: speaker, inbox: inbox,
+            staleRouteSweepTime: .seconds(Int(settings.staleRouteSweepTime)), logger: logger)
+    }
+
+    func run() async throws {
+        await kernel.start()
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await drain() }
+                group.addTask { await sweepWhenConverged() }
+                group.addTask { await rescanPeriodically() }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            inbox.finish()
+        }
+        logger.info("kernel routes left installed for the next start (persist)")
+    }
+
+    /// Programs the changes as they come, all that accumulated per round.
+    private func drain() async {
+        for await _ in inbox.signals {
+            let batch = inbox.take()
+            if !batch.isEmpty { await kernel.routesChanged(batch) }
+            if inbox.takeSweepRequest() { await kernel.sweep() }
+        }
+    }
+
+    /// Stale routes of an earlier run are deleted once every configured peer has delivered its table (End-of-RIB
+    /// for each negotiated family), or when the stale-route timer runs out.
+    private func sweepWhenConverged() async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + staleRouteSweepTime
+        while !Task.isCancelled {
+            let waiting = await speaker.peersAwaitingEndOfRIB()
+            if waiting.isEmpty {
+                logger.info("every peer sent End-of-RIB; sweeping stale kernel routes")
+                break
+            }
+            if clock.now >= deadline {
+                logger.notice(
+                    "stale-route timer ran out; sweeping stale kernel routes",
+                    metadata: ["still_waiting_for": "\(waiting.joined(separator: ","))"])
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        guard !Task.isCancelled else { return }
+        inbox.requestSweep()
+        // Keep the task group alive.
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+
+    private func rescanPeriodically() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: Self.rescanInterval)
+            if Task.isCancelled { return }
+            await kernel.rescan()
+        }
+    }
+}
