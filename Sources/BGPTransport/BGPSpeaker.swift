@@ -39,6 +39,8 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     private var flushScheduled = false
     /// Receives every Loc-RIB change (the kernel adapter).
     private var routeObserver: (@Sendable ([RouteChange]) -> Void)?
+    /// Whether `apply` has been called once: before that, no peer list means "not read yet", not "no peers".
+    private var peersConfigured = false
     private let group: any EventLoopGroup
     private let logger: Logger
     private let clock = ContinuousClock()
@@ -94,6 +96,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     /// peers whose session parameters changed restart with Cease 6 (Other Configuration Change). Unchanged peers
     /// are not touched.
     public func apply(_ definitions: [PeerDefinition]) async {
+        peersConfigured = true
         let wanted = Dictionary(definitions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for (name, peer) in peers where wanted[name] == nil && !dynamicPeers.contains(name) {
             logger.info("peer removed", metadata: ["peer": "\(name)", "address": "\(peer.definition.address)"])
@@ -574,7 +577,8 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     /// without End-of-RIB for every negotiated family. Empty once every session has delivered its table
     /// (dynamic neighbors are not waited for: they may never come back).
     public func peersAwaitingEndOfRIB() -> [String] {
-        peers.keys.sorted().filter { name in
+        guard peersConfigured else { return ["(peers not configured yet)"] }
+        return peers.keys.sorted().filter { name in
             guard let peer = peers[name], peer.fsm.enabled, !name.hasPrefix("Dynamic_") else { return false }
             return peer.fsm.established == nil || !engine.hasReceivedEndOfRIB(from: name)
         }

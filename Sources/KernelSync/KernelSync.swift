@@ -386,6 +386,7 @@ public actor KernelSync {
                 continue
             }
             failed[prefix] = nil
+            if !reportedProblems.isEmpty { reportedProblems.remove("foreign \(prefix)") }
             let route = operation.route.installedForm
             switch operation {
             case .add:
@@ -407,7 +408,8 @@ public actor KernelSync {
         let prefix = failure.prefix
         if case .add = failure.operation, failure.error == .fileExists {
             // Our dump is complete, so an existing route with this key belongs to another protocol.
-            if foreign.insert(prefix).inserted {
+            foreign.insert(prefix)
+            if reportedProblems.insert("foreign \(prefix)").inserted {
                 logger.warning(
                     "a route of another protocol holds this prefix; left alone",
                     metadata: ["prefix": "\(prefix)", "table": "\(failure.operation.route.table.rawValue)",

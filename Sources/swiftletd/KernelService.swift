@@ -46,6 +46,45 @@ final class RouteChangeInbox: Sendable {
     func finish() { signal.finish() }
 }
 
+/// Kernel notifications that matter to KernelSync, coalesced: a burst (a device coming up brings a dozen) becomes
+/// one re-resolution.
+final class KernelEventInbox: Sendable {
+    struct Pending {
+        var changed = false
+        var devices = false
+        var overrun = false
+    }
+
+    private let pending = Mutex(Pending())
+    private let signal: AsyncStream<Void>.Continuation
+    let signals: AsyncStream<Void>
+    let ourProtocol: RouteProtocol
+
+    init(ourProtocol: RouteProtocol) {
+        self.ourProtocol = ourProtocol
+        (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Called on the monitor's thread for every notification.
+    func handle(_ change: KernelChange) {
+        pending.withLock { pending in
+            switch change {
+            case .route(_, _, let routeProtocol, _) where routeProtocol == ourProtocol:
+                // Our own changes echoed back; drift is repaired by the periodic rescan.
+                return
+            case .route, .address: pending.changed = true
+            case .link: pending.changed = true; pending.devices = true
+            case .overrun: pending.changed = true; pending.devices = true; pending.overrun = true
+            }
+        }
+        signal.yield()
+    }
+
+    func take() -> Pending { pending.withLock { value in defer { value = Pending() }; return value } }
+
+    func finish() { signal.finish() }
+}
+
 extension KernelSync.Configuration {
     init(_ configuration: DaemonConfiguration) {
         self.init(
@@ -60,6 +99,8 @@ struct KernelService: Service {
     let kernel: KernelSync
     let speaker: BGPSpeaker
     let inbox: RouteChangeInbox
+    let events: KernelEventInbox
+    let monitor: NetlinkMonitor?
     let staleRouteSweepTime: Duration
     let logger: Logger
     /// How often our routes are read back and repaired.
@@ -86,16 +127,31 @@ struct KernelService: Service {
             logger: Logger(label: "kernel"))
         let inbox = RouteChangeInbox()
         await speaker.observeRoutes { changes in inbox.push(changes) }
+        let events = KernelEventInbox(ourProtocol: RouteProtocol(rawValue: settings.routeProtocol))
+        var monitor: NetlinkMonitor?
+        do throws(KernelCallError) {
+            monitor = try NetlinkMonitor { change in events.handle(change) }
+        } catch {
+            logger.error(
+                "cannot watch the kernel's links, addresses and routes; next hops are re-resolved only by the periodic rescan",
+                metadata: ["error": "\(error.operation): \(error.error)"])
+        }
         return KernelService(
-            kernel: kernel, speaker: speaker, inbox: inbox,
+            kernel: kernel, speaker: speaker, inbox: inbox, events: events, monitor: monitor,
             staleRouteSweepTime: .seconds(Int(settings.staleRouteSweepTime)), logger: logger)
     }
 
     func run() async throws {
         await kernel.start()
+        do throws(KernelCallError) {
+            try monitor?.start()
+        } catch {
+            logger.error("kernel monitor did not start", metadata: ["error": "\(error.operation): \(error.error)"])
+        }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await drain() }
+                group.addTask { await followKernel() }
                 group.addTask { await sweepWhenConverged() }
                 group.addTask { await rescanPeriodically() }
                 await group.next()
@@ -103,7 +159,9 @@ struct KernelService: Service {
             }
         } onGracefulShutdown: {
             inbox.finish()
+            events.finish()
         }
+        monitor?.stop()
         logger.info("kernel routes left installed for the next start (persist)")
     }
 
@@ -113,6 +171,18 @@ struct KernelService: Service {
             let batch = inbox.take()
             if !batch.isEmpty { await kernel.routesChanged(batch) }
             if inbox.takeSweepRequest() { await kernel.sweep() }
+        }
+    }
+
+    /// Re-resolves next hops (and re-checks tunnel devices) after kernel notifications, a burst at a time.
+    private func followKernel() async {
+        for await _ in events.signals {
+            // A device coming up sends a burst (link, addresses, connected routes): take it as one.
+            try? await Task.sleep(for: .milliseconds(50))
+            let pending = events.take()
+            guard pending.changed else { continue }
+            if pending.overrun { await kernel.rescan() }
+            await kernel.kernelChanged(devicesChanged: pending.devices)
         }
     }
 
