@@ -27,6 +27,7 @@ struct ControlConnectionTests {
             .respond(.error(code: .unknownProtocol, message: "no protocol named '\(query.peer ?? "")'"))
         case .showProtocol(let name), .disable(let name, _), .enable(let name), .restart(let name, _):
             .respond(.error(code: .unknownProtocol, message: "no protocol named '\(name)'"))
+        case .showKernel: .respond(.kernel(KernelReportTests.report))
         }
     }
 
