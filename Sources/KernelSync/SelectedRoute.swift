@@ -28,10 +28,13 @@ public struct SelectedRoute: Hashable, Sendable {
     /// (locally originated routes are the kernel's blackholes, installed from the configuration, not from here).
     public init?(_ change: RouteChange) {
         guard let best = change.best, best.source.kind != .local else { return nil }
-        let paths = change.ecmpCount > 1 ? change.ecmp : [best]
-        self.hops = paths.filter { $0.source.kind != .local }.map {
-            Hop(nextHop: $0.nextHop, localPreference: $0.attributes.attributes.localPreference)
+        func hop(_ path: Path) -> Hop { Hop(nextHop: path.nextHop, localPreference: path.attributes.attributes.localPreference) }
+        // One path is the common case: no intermediate arrays (a full table is 100k of these).
+        guard change.ecmpCount > 1 else {
+            self.hops = [hop(best)]
+            return
         }
+        self.hops = change.ecmp.compactMap { $0.source.kind == .local ? nil : hop($0) }
         if hops.isEmpty { return nil }
     }
 }
