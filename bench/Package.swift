@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 // SPDX-License-Identifier: Apache-2.0
 // Benchmarks, kept out of the main package so CI does not build them: CodecBench (`bench/codec/run`), RIBBench
-// (`bench/rib/run`) and RouteBlaster (the injector/monitor of `bench/routing/run`). Release builds; allocations
+// (`bench/rib/run`), RouteBlaster (the injector/monitor of `bench/routing/run` and `bench/kernel/run`) and KernelFloor
+// (`bench/kernel/run`). Release builds; allocations
 // counted with ordo-one/malloc-interposer.
 import PackageDescription
 
@@ -36,6 +37,13 @@ let package = Package(
             dependencies: [
                 .product(name: "BGPWire", package: swiftlet), .product(name: "BGPCore", package: swiftlet),
                 .product(name: "NIOCore", package: "swift-nio"), "BenchWorkload", "CEpoll",
+            ]
+        ),
+        // The batched-netlink floor and the kernel route watcher of bench/kernel/run (issue #5).
+        .executableTarget(
+            name: "KernelFloor",
+            dependencies: [
+                .product(name: "KernelNetlink", package: swiftlet), .product(name: "BGPWire", package: swiftlet),
             ]
         ),
     ],

@@ -252,22 +252,23 @@ public final class NetlinkDeviceProgrammer: DeviceProgrammer {
     ) throws(KernelCallError) -> LinkInfo {
         let newAddress = linkLayerAddress.flatMap { $0 == link.linkLayerAddress ? nil : $0 }
         let newMTU = mtu.flatMap { $0 == link.mtu ? nil : $0 }
-        var isUp = link.isUp
-        if newAddress != nil && isUp {
-            // A running device without IFF_LIVE_ADDR_CHANGE refuses a new MAC with EBUSY
-            // (eth_prepare_mac_addr_change); take it down for the change.
-            let sequence = takeSequence()
-            if let refusal = try change(NetlinkRequest.setLink(index: link.index, up: false, sequence: sequence),
-                                        sequence: sequence, operation: operation) {
-                throw refusal
+        if newAddress != nil || newMTU != nil || !link.isUp {
+            func set(up: Bool?) throws(KernelCallError) -> KernelCallError? {
+                let sequence = takeSequence()
+                let down = up == false
+                let request = NetlinkRequest.setLink(index: link.index, linkLayerAddress: down ? nil : newAddress,
+                                                     mtu: down ? nil : newMTU, up: up, sequence: sequence)
+                return try change(request, sequence: sequence, operation: operation)
             }
-            isUp = false
-        }
-        if newAddress != nil || newMTU != nil || !isUp {
-            let sequence = takeSequence()
-            let request = NetlinkRequest.setLink(index: link.index, linkLayerAddress: newAddress, mtu: newMTU,
-                                                 up: true, sequence: sequence)
-            if let refusal = try change(request, sequence: sequence, operation: operation) { throw refusal }
+            var refusal = try set(up: true)
+            if refusal?.error == .busy && newAddress != nil && link.isUp {
+                // A running device without IFF_LIVE_ADDR_CHANGE refuses a new MAC with EBUSY
+                // (eth_prepare_mac_addr_change, net/ethernet/eth.c); do_setlink applies IFLA_ADDRESS before
+                // IFLA_MTU and IFF_UP, so nothing was changed. Take the device down for the change.
+                if let down = try set(up: false) { throw down }
+                refusal = try set(up: true)
+            }
+            if let refusal { throw refusal }
         }
         if let address {
             let wanted = InterfaceAddressEntry(interfaceIndex: link.index, address: address)

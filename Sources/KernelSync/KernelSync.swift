@@ -201,6 +201,9 @@ public actor KernelSync {
     public func rescan() {
         guard started, programming else { return }
         rescanOurRoutes()
+        // Try foreign-held prefixes again too: the other route may be gone unseen, or an add we could not confirm
+        // (ENOBUFS, timeout) may have been ours after all, which the dump now shows.
+        foreign.removeAll()
         syncAll(deletingUnwanted: totals.swept)
     }
 

@@ -40,6 +40,10 @@ struct SwiftletConfig: Sendable {
     var labels: [String: String] = [:]
     /// More documents appended as they are (other Nodes, IPPools, BlockAffinities, BGPFilters; see `Calico`).
     var resources: [String] = []
+    /// More fields of this Node's `spec` besides `bgp`, as YAML flow entries (`ipv4VXLANTunnelAddr: 10.244.0.1`).
+    var nodeSpec: [String] = []
+    /// More fields of `BGPConfiguration(default).spec`, as YAML flow entries (`kernel: {metric: 1024}`).
+    var configurationSpec: [String] = []
 
     var yaml: String {
         var bgp: [String] = []
@@ -51,6 +55,7 @@ struct SwiftletConfig: Sendable {
             "holdTime: \(holdTime)s",
         ]
         if let connectRetryTime { global.append("connectRetryTime: \(connectRetryTime)s") }
+        global += configurationSpec
         let labelText = labels.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }
         var text = """
             apiVersion: projectcalico.org/v3
@@ -61,7 +66,7 @@ struct SwiftletConfig: Sendable {
             apiVersion: projectcalico.org/v3
             kind: Node
             metadata: {name: \(node), labels: {\(labelText.joined(separator: ", "))}}
-            spec: {bgp: {\(bgp.joined(separator: ", "))}}
+            spec: {\((["bgp: {\(bgp.joined(separator: ", "))}"] + nodeSpec).joined(separator: ", "))}
 
             """
         for peer in peers {

@@ -12,6 +12,7 @@
 //   RouteBlaster rr-clients --dut 127.0.0.1 [--port 179] [--as 64512] [--clients 200] [--source-base 127.0.1.1]
 //       [--dut-pid PID] [--timeout 60]
 //     (c) N iBGP clients, each announcing one /26 (10.0.0.0 + 64 i); done when every client holds the N - 1 others.
+//   RouteBlaster kernel-inject ...: bench/kernel/run's injector; options in KernelInject.swift.
 
 import BGPCore
 import BGPWire
@@ -33,6 +34,7 @@ struct RouteBlaster {
             switch mode {
             case "route-server": try RouteServerRun(&arguments).run()
             case "rr-clients": try ReflectorRun(&arguments).run()
+            case "kernel-inject": try KernelInjectRun(&arguments).run()
             default:
                 usage()
                 exit(2)
@@ -45,7 +47,7 @@ struct RouteBlaster {
 
     static func usage() {
         log(
-            "usage: RouteBlaster route-server|rr-clients --dut ADDRESS [options]; see the comment in RouteBlaster.swift"
+            "usage: RouteBlaster route-server|rr-clients|kernel-inject --dut ADDRESS [options]; see the comment in RouteBlaster.swift"
         )
     }
 }
