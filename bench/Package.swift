@@ -2,8 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Benchmarks, kept out of the main package so CI does not build them: CodecBench (`bench/codec/run`), RIBBench
 // (`bench/rib/run`), RouteBlaster (the injector/monitor of `bench/routing/run` and `bench/kernel/run`) and KernelFloor
-// (`bench/kernel/run`). Release builds; allocations
-// counted with ordo-one/malloc-interposer.
+// (the netlink floor and route watcher of `bench/kernel/run`). Release builds; allocations counted with
+// ordo-one/malloc-interposer.
 import PackageDescription
 
 // A path dependency's identity is its directory name, which depends on where the repository was cloned.
