@@ -68,7 +68,8 @@ public struct KernelRoutePlanner: Sendable {
         devices: TunnelDevices = TunnelDevices()
     ) {
         self.settings = settings
-        self.pools = pools.filter { !$0.spec.disabled }
+        // Most specific first, so the first pool containing a prefix is the one that decides.
+        self.pools = pools.filter { !$0.spec.disabled }.sorted { $0.spec.cidr.length > $1.spec.cidr.length }
         self.nodeSubnets = nodeSubnets
         self.devices = devices
         self.endpoints = Dictionary(endpoints.map { ($0.nodeAddress, $0) }, uniquingKeysWith: { first, _ in first })
@@ -88,14 +89,30 @@ public struct KernelRoutePlanner: Sendable {
     public func plan(
         _ prefix: IPPrefix, _ route: SelectedRoute, resolve: (IPAddress) -> Resolution?
     ) -> Plan {
-        let inPool = pools.contains { $0.spec.cidr.contains(prefix) }
+        let pool = pools.first { $0.spec.cidr.contains(prefix) }
+        // One path, the common case: no intermediate arrays.
+        if route.hops.count == 1 {
+            let hop = route.hops[0]
+            let wanted = Encapsulation.decide(pool: pool, nextHop: hop.nextHop, nodeSubnets: nodeSubnets)
+            if pool != nil, !settings.programClusterRoutes.programs(wanted) { return .leftToFelix(wanted) }
+            switch nextHop(for: hop.nextHop, encapsulation: wanted, resolve: resolve) {
+            case .success(let (nextHop, encapsulation)):
+                return .install(
+                    KernelRoute(
+                        prefix: prefix, kind: .unicast([nextHop]), table: table, routeProtocol: routeProtocol,
+                        priority: settings.metric(prefix.family, localPreference: hop.localPreference)),
+                    encapsulation)
+            case .failure(let problem):
+                return .pending(problem.reason)
+            }
+        }
+        let inPool = pool != nil
         var hops: [NextHop] = []
         var encapsulations: [Encapsulation] = []
         var problems: [String] = []
         var leftToFelix: Encapsulation?
         for hop in route.hops {
-            let wanted = Encapsulation.decide(
-                prefix: prefix, nextHop: hop.nextHop, pools: pools, nodeSubnets: nodeSubnets)
+            let wanted = Encapsulation.decide(pool: pool, nextHop: hop.nextHop, nodeSubnets: nodeSubnets)
             if inPool, !settings.programClusterRoutes.programs(wanted) {
                 leftToFelix = wanted
                 continue

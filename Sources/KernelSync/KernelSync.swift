@@ -100,16 +100,31 @@ public actor KernelSync {
     var devices: (any DeviceProgrammer)?
     let logger: Logger
 
-    /// The Loc-RIB's selections (locally originated paths excluded).
-    private var selected: [IPPrefix: SelectedRoute] = [:]
-    private var blackholes: Set<IPPrefix>
-    /// Our routes in the kernel, by prefix (usually one; more when a metric changed or an old run left others).
-    private var installed: [IPPrefix: [KernelRoute]] = [:]
-    /// The plan per prefix for every prefix selected or blackholed.
-    private var plans: [IPPrefix: KernelRoutePlanner.Plan] = [:]
-    /// Prefixes whose last change failed, with the reason; and those held by another protocol's route.
-    private var failed: [IPPrefix: String] = [:]
-    private var foreign: Set<IPPrefix> = []
+    /// Everything known about one prefix, in one table so that a route change costs one or two hash lookups (a
+    /// full table is 100k prefixes arriving in a burst).
+    struct PrefixState {
+        /// The Loc-RIB's selection (locally originated paths excluded).
+        var selected: SelectedRoute?
+        /// One of the node's own blocks.
+        var blackhole = false
+        /// The planner's verdict, for every prefix selected or blackholed.
+        var plan: KernelRoutePlanner.Plan?
+        /// Our routes in the kernel (usually one; more when a metric changed or an old run left others).
+        var installed: [KernelRoute] = []
+        /// Why the last change of the prefix failed.
+        var failure: String?
+        /// A route of another protocol holds the desired key.
+        var foreign = false
+
+        var isEmpty: Bool { selected == nil && !blackhole && installed.isEmpty }
+
+        var desired: KernelRoute? {
+            if case .install(let route, _)? = plan { return route }
+            return nil
+        }
+    }
+
+    private var table: [IPPrefix: PrefixState] = [:]
     /// Next-hop resolutions, cleared when the kernel's links, addresses or routes change.
     private var resolutions: [IPAddress: KernelRoutePlanner.Resolution?] = [:]
     var totals = Counters()
@@ -129,10 +144,10 @@ public actor KernelSync {
         self.routes = routes
         self.devices = devices
         self.logger = logger
-        self.blackholes = Set(configuration.blackholes)
         self.planner = KernelRoutePlanner(
             settings: configuration.settings, pools: configuration.pools, nodeSubnets: configuration.nodeSubnets,
             endpoints: configuration.tunnelEndpoints)
+        for prefix in configuration.blackholes { table[prefix, default: PrefixState()].blackhole = true }
     }
 
     var settings: KernelSettings { configuration.settings }
@@ -157,43 +172,60 @@ public actor KernelSync {
         logger.info(
             "kernel sync started", metadata: [
                 "protocol": "\(routeProtocol.rawValue)", "table": "\(settings.table)",
-                "installed": "\(installed.count)", "blackholes": "\(blackholes.count)",
+                "routes": "\(table.count)", "blackholes": "\(configuration.blackholes.count)",
             ])
     }
 
     /// Loc-RIB changes (in order; a later change of a prefix supersedes an earlier one).
     public func routesChanged(_ changes: [RouteChange]) {
-        var touched: [IPPrefix] = []
-        touched.reserveCapacity(changes.count)
-        var withdrawn = Set<IPPrefix>()
+        var operations: [RouteOperation] = []
+        var deletions: [RouteOperation] = []
+        operations.reserveCapacity(changes.count)
         for change in changes {
-            if let route = SelectedRoute(change) {
-                selected[change.prefix] = route
-                withdrawn.remove(change.prefix)
-            } else if selected.removeValue(forKey: change.prefix) != nil {
-                withdrawn.insert(change.prefix)
+            let prefix = change.prefix
+            let selection = SelectedRoute(change)
+            if let index = table.index(forKey: prefix) {
+                if selection == nil && table.values[index].selected == nil { continue }
+                table.values[index].selected = selection
+                if table.values[index].isEmpty {
+                    table.remove(at: index)  // withdrawn, nothing of ours installed
+                    continue
+                }
+                guard started else { continue }
+                table.values[index].plan = plan(prefix, table.values[index])
+                // An explicit withdrawal removes the route at once, before or after the sweep.
+                reconcile(prefix, &table.values[index], deletingUnwanted: true, into: &operations, &deletions)
             } else {
-                continue
+                guard let selection else { continue }
+                var state = PrefixState(selected: selection)
+                if started {
+                    state.plan = plan(prefix, state)
+                    reconcile(prefix, &state, deletingUnwanted: true, into: &operations, &deletions)
+                }
+                table[prefix] = state
             }
-            touched.append(change.prefix)
         }
-        guard started else { return }
-        for prefix in touched { plans[prefix] = plan(prefix) }
-        // An explicit withdrawal removes the route at once, before or after the sweep.
-        sync(touched, deletingUnwanted: { withdrawn.contains($0) })
+        apply(operations + deletions)
     }
 
     /// The kernel's links, addresses or other routes changed: resolve every next hop again and reprogram the
-    /// prefixes whose route changed. `prefix` is a route of another protocol that was deleted (a foreign holder gone).
+    /// prefixes whose route changed, and try again the ones another protocol held.
     public func kernelChanged(devicesChanged: Bool = false) {
         guard started, programming else { return }
         if devicesChanged { setUpDevices() }
         resolutions.removeAll(keepingCapacity: true)
-        let before = plans
-        replanAll()
-        let changed = plans.keys.filter { before[$0] != plans[$0] } + foreign.filter { before[$0] == plans[$0] }
-        foreign.subtract(changed)
-        sync(changed, deletingUnwanted: { _ in self.totals.swept })
+        var operations: [RouteOperation] = []
+        var deletions: [RouteOperation] = []
+        for index in table.indices {
+            let prefix = table.keys[index]
+            let before = table.values[index].plan
+            let after = plan(prefix, table.values[index])
+            guard after != before || table.values[index].foreign else { continue }
+            table.values[index].plan = after
+            table.values[index].foreign = false
+            reconcile(prefix, &table.values[index], deletingUnwanted: totals.swept, into: &operations, &deletions)
+        }
+        apply(operations + deletions)
     }
 
     /// Reads our routes from the kernel again and reconciles: repairs anything another program changed or removed
@@ -203,7 +235,7 @@ public actor KernelSync {
         rescanOurRoutes()
         // Try foreign-held prefixes again too: the other route may be gone unseen, or an add we could not confirm
         // (ENOBUFS, timeout) may have been ours after all, which the dump now shows.
-        foreign.removeAll()
+        for index in table.indices where table.values[index].foreign { table.values[index].foreign = false }
         syncAll(deletingUnwanted: totals.swept)
     }
 
@@ -212,7 +244,7 @@ public actor KernelSync {
         guard !totals.swept else { return }
         totals.swept = true
         guard started, programming else { return }
-        let stale = installed.keys.filter { plannedRoute($0) == nil }.count
+        let stale = table.values.filter { $0.desired == nil && !$0.installed.isEmpty }.count
         syncAll(deletingUnwanted: true)
         logger.info("stale kernel routes swept", metadata: ["deleted": "\(stale)"])
     }
@@ -222,7 +254,11 @@ public actor KernelSync {
         guard new != configuration else { return }
         let devicesChanged = new.settings != configuration.settings || new.tunnelEndpoints != configuration.tunnelEndpoints
         configuration = new
-        blackholes = Set(new.blackholes)
+        let blackholes = Set(new.blackholes)
+        for index in table.indices {
+            table.values[index].blackhole = blackholes.contains(table.keys[index])
+        }
+        for prefix in blackholes where table[prefix] == nil { table[prefix] = PrefixState(blackhole: true) }
         let devices = planner.devices
         planner = KernelRoutePlanner(
             settings: new.settings, pools: new.pools, nodeSubnets: new.nodeSubnets, endpoints: new.tunnelEndpoints,
@@ -237,11 +273,17 @@ public actor KernelSync {
 
     public func counters() -> Counters {
         var result = totals
-        result.routesInstalled = 0
-        for (prefix, routes) in installed where desiredMatches(prefix, routes) { result.routesInstalled += 1 }
-        result.routesPending = plans.values.filter { if case .pending = $0 { return true } else { return false } }.count
-        result.routesFailed = failed.count
-        result.routesForeign = foreign.count
+        for state in table.values {
+            if state.foreign {
+                result.routesForeign += 1
+            } else if state.failure != nil {
+                result.routesFailed += 1
+            } else if case .pending? = state.plan {
+                result.routesPending += 1
+            } else if Self.desiredIsInstalled(state) {
+                result.routesInstalled += 1
+            }
+        }
         return result
     }
 
@@ -260,69 +302,60 @@ public actor KernelSync {
 
     /// The entries for `prefix` (exact match), or every entry, sorted by prefix.
     public func entries(for prefix: IPPrefix? = nil) -> [Entry] {
-        let keys: [IPPrefix]
-        if let prefix {
-            keys = [prefix]
-        } else {
-            keys = Set(plans.keys).union(installed.keys).sorted()
-        }
-        return keys.compactMap(entry)
+        if let prefix { return table[prefix].flatMap { entry(prefix, $0) }.map { [$0] } ?? [] }
+        return table.keys.sorted().compactMap { entry($0, table[$0]!) }
     }
 
-    private func entry(_ prefix: IPPrefix) -> Entry? {
-        let plan = plans[prefix]
-        let ours = installed[prefix] ?? []
-        guard plan != nil || !ours.isEmpty else { return nil }
-        let desired = plannedRoute(prefix)
+    private func entry(_ prefix: IPPrefix, _ state: PrefixState) -> Entry? {
+        guard state.plan != nil || !state.installed.isEmpty else { return nil }
         var encapsulation: Encapsulation?
-        let state: State
-        switch plan {
+        switch state.plan {
         case .install(_, let encap)?: encapsulation = encap
         case .leftToFelix(let encap)?: encapsulation = encap
         default: break
         }
+        let result: State
         if !programming {
-            state = .notProgrammed
-        } else if foreign.contains(prefix) {
-            state = .foreign
-        } else if let error = failed[prefix] {
-            state = .failed(error)
-        } else if case .pending(let reason)? = plan {
-            state = .pending(reason)
-        } else if case .leftToFelix(let encap)? = plan {
-            state = ours.isEmpty ? .leftToFelix(encap) : .stale
-        } else if desired == nil {
-            state = .stale
-        } else if desiredMatches(prefix, ours) {
-            state = .installed
+            result = .notProgrammed
+        } else if state.foreign {
+            result = .foreign
+        } else if let error = state.failure {
+            result = .failed(error)
+        } else if case .pending(let reason)? = state.plan {
+            result = .pending(reason)
+        } else if case .leftToFelix(let encap)? = state.plan {
+            result = state.installed.isEmpty ? .leftToFelix(encap) : .stale
+        } else if state.desired == nil {
+            result = .stale
+        } else if Self.desiredIsInstalled(state) {
+            result = .installed
         } else {
-            state = .pending("not yet programmed")
+            result = .pending("not yet programmed")
         }
-        return Entry(prefix: prefix, state: state, desired: desired, installed: ours, encapsulation: encapsulation)
+        return Entry(
+            prefix: prefix, state: result, desired: state.desired, installed: state.installed,
+            encapsulation: encapsulation)
     }
 
-    private func desiredMatches(_ prefix: IPPrefix, _ ours: [KernelRoute]) -> Bool {
-        guard let desired = plannedRoute(prefix) else { return false }
-        return ours.contains { $0.key == desired.key && RouteReconciler.canonical($0) == RouteReconciler.canonical(desired) }
+    private static func desiredIsInstalled(_ state: PrefixState) -> Bool {
+        guard let desired = state.desired else { return false }
+        return state.installed.contains {
+            $0.key == desired.key && RouteReconciler.canonical($0) == RouteReconciler.canonical(desired)
+        }
     }
 
     // MARK: Planning
 
-    private func plan(_ prefix: IPPrefix) -> KernelRoutePlanner.Plan? {
-        if blackholes.contains(prefix) { return .install(planner.blackhole(prefix), .none) }
-        guard let route = selected[prefix] else { return nil }
+    private func plan(_ prefix: IPPrefix, _ state: PrefixState) -> KernelRoutePlanner.Plan? {
+        if state.blackhole { return .install(planner.blackhole(prefix), .none) }
+        guard let route = state.selected else { return nil }
         return planner.plan(prefix, route, resolve: resolve)
     }
 
     private func replanAll() {
-        plans.removeAll(keepingCapacity: true)
-        for prefix in blackholes { plans[prefix] = plan(prefix) }
-        for prefix in selected.keys where plans[prefix] == nil { plans[prefix] = plan(prefix) }
-    }
-
-    private func plannedRoute(_ prefix: IPPrefix) -> KernelRoute? {
-        if case .install(let route, _)? = plans[prefix] { return route }
-        return nil
+        for index in table.indices {
+            table.values[index].plan = plan(table.keys[index], table.values[index])
+        }
     }
 
     private func resolve(_ address: IPAddress) -> KernelRoutePlanner.Resolution? {
@@ -345,34 +378,42 @@ public actor KernelSync {
     // MARK: Programming
 
     private func syncAll(deletingUnwanted: Bool) {
-        sync(Array(Set(plans.keys).union(installed.keys)), deletingUnwanted: { _ in deletingUnwanted })
-    }
-
-    /// Brings each prefix's installed routes to its plan: add or replace the desired route first, then delete our
-    /// other routes for the prefix (make before break); with nothing desired, delete only when allowed.
-    private func sync(_ prefixes: [IPPrefix], deletingUnwanted: (IPPrefix) -> Bool) {
-        guard programming, !prefixes.isEmpty else { return }
+        guard programming else { return }
         var operations: [RouteOperation] = []
         var deletions: [RouteOperation] = []
-        for prefix in prefixes where !foreign.contains(prefix) {
-            let ours = installed[prefix] ?? []
-            guard let desired = plannedRoute(prefix) else {
-                failed[prefix] = nil
-                if !ours.isEmpty && deletingUnwanted(prefix) { deletions += ours.map { .delete($0) } }
-                continue
-            }
-            if let same = ours.first(where: { $0.key == desired.key }) {
-                if RouteReconciler.canonical(same) != RouteReconciler.canonical(desired) {
-                    operations.append(.replace(desired))
-                } else {
-                    failed[prefix] = nil
-                }
-            } else {
-                operations.append(.add(desired))
-            }
-            deletions += ours.filter { $0.key != desired.key }.map { .delete($0) }
+        for index in table.indices {
+            reconcile(table.keys[index], &table.values[index], deletingUnwanted: deletingUnwanted,
+                    into: &operations, &deletions)
         }
         apply(operations + deletions)
+    }
+
+    /// What brings one prefix's installed routes to its plan: add or replace the desired route (first), then delete
+    /// our other routes for the prefix (make before break); with nothing desired, delete only when allowed.
+    private func reconcile(
+        _ prefix: IPPrefix, _ state: inout PrefixState, deletingUnwanted: Bool,
+        into operations: inout [RouteOperation], _ deletions: inout [RouteOperation]
+    ) {
+        guard programming, !state.foreign else { return }
+        guard let desired = state.desired else {
+            state.failure = nil
+            if !state.installed.isEmpty && deletingUnwanted { deletions += state.installed.map { .delete($0) } }
+            return
+        }
+        if state.installed.isEmpty {
+            operations.append(.add(desired))
+            return
+        }
+        if let same = state.installed.first(where: { $0.key == desired.key }) {
+            if RouteReconciler.canonical(same) != RouteReconciler.canonical(desired) {
+                operations.append(.replace(desired))
+            } else {
+                state.failure = nil
+            }
+        } else {
+            operations.append(.add(desired))
+        }
+        for route in state.installed where route.key != desired.key { deletions.append(.delete(route)) }
     }
 
     private func apply(_ operations: [RouteOperation]) {
@@ -383,35 +424,40 @@ public actor KernelSync {
         for failure in failures { refused[failure.operation] = failure }
         for operation in operations {
             let prefix = operation.prefix
+            guard let index = table.index(forKey: prefix) else { continue }
             if let failure = refused[operation] {
                 totals.failures += 1
-                record(failure)
+                record(failure, &table.values[index])
                 continue
             }
-            failed[prefix] = nil
+            table.values[index].failure = nil
             if !reportedProblems.isEmpty { reportedProblems.remove("foreign \(prefix)") }
             let route = operation.route.installedForm
             switch operation {
             case .add:
                 totals.adds += 1
-                installed[prefix, default: []].append(route)
+                table.values[index].installed.append(route)
             case .replace:
                 totals.replaces += 1
-                installed[prefix, default: []].removeAll { $0.key == route.key }
-                installed[prefix, default: []].append(route)
+                table.values[index].installed.removeAll { $0.key == route.key }
+                table.values[index].installed.append(route)
             case .delete:
                 totals.deletes += 1
-                installed[prefix]?.removeAll { $0.key == route.key }
-                if installed[prefix]?.isEmpty == true { installed[prefix] = nil }
+                table.values[index].installed.removeAll { $0.key == route.key }
             }
+        }
+        // Forget prefixes nothing refers to any more (withdrawn and deleted).
+        for operation in operations {
+            guard case .delete = operation, let state = table[operation.prefix], state.isEmpty else { continue }
+            table[operation.prefix] = nil
         }
     }
 
-    private func record(_ failure: RouteFailure) {
+    private func record(_ failure: RouteFailure, _ state: inout PrefixState) {
         let prefix = failure.prefix
         if case .add = failure.operation, failure.error == .fileExists {
             // Our dump is complete, so an existing route with this key belongs to another protocol.
-            foreign.insert(prefix)
+            state.foreign = true
             if reportedProblems.insert("foreign \(prefix)").inserted {
                 logger.warning(
                     "a route of another protocol holds this prefix; left alone",
@@ -421,10 +467,10 @@ public actor KernelSync {
             return
         }
         let text = "\(failure)"
-        if failed[prefix] != text {
+        if state.failure != text {
             logger.error("kernel refused a route change", metadata: ["prefix": "\(prefix)", "error": "\(text)"])
         }
-        failed[prefix] = text
+        state.failure = text
         totals.lastError = text
     }
 
@@ -432,10 +478,11 @@ public actor KernelSync {
     private func rescanOurRoutes() {
         do {
             let dumped = try routes.dump(protocol: routeProtocol)
-            installed.removeAll(keepingCapacity: true)
+            for index in table.indices { table.values[index].installed = [] }
             for route in dumped where route.table.rawValue == settings.table {
-                installed[route.prefix, default: []].append(route)
+                table[route.prefix, default: PrefixState()].installed.append(route)
             }
+            table = table.filter { !$0.value.isEmpty }
         } catch {
             let text = "dump of protocol \(routeProtocol.rawValue) routes failed: \(error.error)"
             totals.lastError = text

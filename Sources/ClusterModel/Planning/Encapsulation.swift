@@ -30,6 +30,12 @@ public enum Encapsulation: Hashable, Sendable, CustomStringConvertible {
         prefix: IPPrefix, nextHop: IPAddress, pools: [IPPoolResource], nodeSubnets: [IPPrefix]
     ) -> Encapsulation {
         let pool = pools.filter { $0.spec.cidr.contains(prefix) }.max { $0.spec.cidr.length < $1.spec.cidr.length }
+        return decide(pool: pool, nextHop: nextHop, nodeSubnets: nodeSubnets)
+    }
+
+    /// The encapsulation for a route inside `pool` (the most specific pool containing its prefix; nil: none) with
+    /// `nextHop`.
+    public static func decide(pool: IPPoolResource?, nextHop: IPAddress, nodeSubnets: [IPPrefix]) -> Encapsulation {
         guard let pool else { return .none }
         let sameSubnet = nodeSubnets.contains { $0.contains(nextHop) }
         func applies(_ mode: IPPoolResource.EncapsulationMode) -> Bool {
