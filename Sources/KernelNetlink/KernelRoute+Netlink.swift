@@ -108,3 +108,11 @@ extension KernelRoute {
         return hops
     }
 }
+
+extension KernelRoute {
+    /// `key`, without building `installedForm` (of which only the priority matters for the key): what
+    /// NetlinkRouteProgrammer hashes once per acknowledged change. Must stay equal to `key`.
+    var installedKey: Key {
+        Key(prefix: prefix, table: table, priority: prefix.family == .ipv6 && priority == 0 ? 1024 : priority)
+    }
+}

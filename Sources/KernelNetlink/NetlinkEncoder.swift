@@ -4,11 +4,24 @@
 // libmnl's `mnl_attr_put`/`mnl_attr_nest_end`, a nest's length and `nlmsg_len` include the padding of the last
 // attribute. Padding is always zero (iproute2's `rta_addattr_l` leaves it uninitialised; the kernel ignores it).
 
+import BGPWire
+
 /// Builds one or more netlink messages into `bytes`.
 struct NetlinkEncoder {
     private(set) var bytes: [UInt8] = []
 
     init() { bytes.reserveCapacity(128) }
+
+    /// An encoder whose buffer already has room for `capacity` octets (a batch: no regrowth while it fills).
+    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+
+    /// Drops everything from `count` on (a request that did not fit its batch), keeping the capacity.
+    mutating func truncate(to count: Int) {
+        bytes.removeSubrange(count...)
+    }
+
+    /// Empties the buffer, keeping its capacity, so that one encoder serves batch after batch.
+    mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
 
     /// `struct nlattr` header size (`NLA_HDRLEN`).
     static let attributeHeaderSize = 4
@@ -32,13 +45,36 @@ struct NetlinkEncoder {
     // MARK: Fixed fields, host byte order
 
     mutating func appendUInt8(_ value: UInt8) { bytes.append(value) }
-    mutating func appendUInt16(_ value: UInt16) { withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) } }
-    mutating func appendUInt32(_ value: UInt32) { withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) } }
-    mutating func appendInt32(_ value: Int32) { withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) } }
+    // Octet by octet in memory order (host order): no temporary buffers, nothing generic on the hot path.
+    mutating func appendUInt16(_ value: UInt16) {
+        withUnsafeBytes(of: value) { raw in
+            bytes.append(raw[0])
+            bytes.append(raw[1])
+        }
+    }
+
+    mutating func appendUInt32(_ value: UInt32) {
+        withUnsafeBytes(of: value) { raw in
+            bytes.append(raw[0])
+            bytes.append(raw[1])
+            bytes.append(raw[2])
+            bytes.append(raw[3])
+        }
+    }
+
+    mutating func appendInt32(_ value: Int32) { appendUInt32(UInt32(bitPattern: value)) }
     mutating func appendZeros(_ count: Int) { bytes.append(contentsOf: repeatElement(0, count: count)) }
 
+    /// An integer in network byte order (an IPv4 address, half of an IPv6 one).
+    mutating func appendBigEndian(_ value: UInt32) { appendUInt32(value.bigEndian) }
+
+    mutating func appendBigEndian(_ value: UInt64) {
+        appendUInt32(UInt32(truncatingIfNeeded: value >> 32).bigEndian)
+        appendUInt32(UInt32(truncatingIfNeeded: value).bigEndian)
+    }
+
     mutating func pad() {
-        while bytes.count % 4 != 0 { bytes.append(0) }
+        while bytes.count & 3 != 0 { bytes.append(0) }
     }
 
     private mutating func patchUInt32(at offset: Int, _ value: UInt32) {
@@ -66,7 +102,25 @@ struct NetlinkEncoder {
     mutating func appendAttribute(_ type: UInt16, uint8 value: UInt8) { appendAttribute(type, CollectionOfOne(value)) }
 
     mutating func appendAttribute(_ type: UInt16, uint32 value: UInt32) {
-        withUnsafeBytes(of: value) { appendAttribute(type, Array($0)) }
+        appendUInt16(UInt16(Self.attributeHeaderSize + 4))
+        appendUInt16(type)
+        appendUInt32(value)
+    }
+
+    /// An address attribute (RTA_DST, RTA_GATEWAY, ...): the address in network byte order, written in place
+    /// (`IPAddress.bytes` would allocate an array per attribute). Equal to `appendAttribute(type, address.bytes)`.
+    mutating func appendAttribute(_ type: UInt16, address: IPAddress) {
+        switch address.family {
+        case .ipv4:
+            appendUInt16(UInt16(Self.attributeHeaderSize + 4))
+            appendUInt16(type)
+            appendBigEndian(address.ipv4Value)
+        case .ipv6:
+            appendUInt16(UInt16(Self.attributeHeaderSize + 16))
+            appendUInt16(type)
+            appendBigEndian(address.high)
+            appendBigEndian(address.low)
+        }
     }
 
     /// A 16-bit value in network byte order (the kernel's `nla_get_be16`, e.g. `IFLA_VXLAN_PORT`).

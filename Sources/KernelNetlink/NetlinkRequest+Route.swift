@@ -134,7 +134,7 @@ extension NetlinkRequest {
 
     private static func appendDestination(_ prefix: IPPrefix, to encoder: inout NetlinkEncoder) {
         // A default route has no RTA_DST (iproute2's `ip route add default`); the kernel reads dst_len 0 as "any".
-        if prefix.length > 0 { encoder.appendAttribute(RouteAttribute.destination, prefix.address.bytes) }
+        if prefix.length > 0 { encoder.appendAttribute(RouteAttribute.destination, address: prefix.address) }
     }
 
     private static func appendTableAndPriority(_ route: KernelRoute, to encoder: inout NetlinkEncoder) {
@@ -150,7 +150,7 @@ extension NetlinkRequest {
         to encoder: inout NetlinkEncoder
     ) {
         if gateway.family == routeFamily {
-            encoder.appendAttribute(RouteAttribute.gateway, gateway.bytes)
+            encoder.appendAttribute(RouteAttribute.gateway, address: gateway)
         } else {
             var via: [UInt8] = []
             withUnsafeBytes(of: UInt16(RouteMessage.family(gateway.family))) { via.append(contentsOf: $0) }

@@ -101,34 +101,47 @@ public final class NetlinkRouteProgrammer: RouteProgrammer {
     /// (EEXIST).
     public func apply(_ changes: [RouteOperation]) -> [RouteFailure] {
         var failures: [(index: Int, failure: RouteFailure)] = []
-        var segment: [(index: Int, operation: RouteOperation)] = []
+        // The changes to send next, as indices into `changes`, and how many of them may add a key to `owned`.
+        var segment: [Int] = []
+        segment.reserveCapacity(changes.count)
+        var additions = 0
+        // Keys changed by the segment so far; only a replace asks, so without one nothing is hashed here.
+        let replaces = changes.contains { if case .replace = $0 { true } else { false } }
         var touched: Set<KernelRoute.Key> = []
         func flush() {
-            failures += send(segment)
-            segment = []
+            failures += send(changes, segment, additions: additions)
+            segment.removeAll(keepingCapacity: true)
+            additions = 0
             touched = []
         }
         for (index, change) in changes.enumerated() {
-            let route = change.route
             if let refusal = refusal(of: change) {
                 failures.append((index, RouteFailure(operation: change, error: refusal.0, message: refusal.1)))
                 continue
             }
-            if case .replace = change {
+            switch change {
+            case .add:
+                additions += 1
+            case .replace(let route):
                 // Whether this key is ours depends on an earlier change in this call: learn its answer first.
-                if touched.contains(route.key) { flush() }
-                guard owned[route.key] != nil else {
+                let key = route.installedKey
+                if touched.contains(key) { flush() }
+                guard owned[key] != nil else {
                     let message = "not replaced: no route of protocol \(routeProtocol.rawValue) with this prefix, "
                         + "table and priority in the last dump or since"
                     failures.append((index, RouteFailure(operation: change, error: .fileExists, message: message)))
                     continue
                 }
+                additions += 1
+            case .delete:
+                break
             }
-            segment.append((index, change))
-            touched.insert(route.key)
+            segment.append(index)
+            if replaces { touched.insert(change.route.installedKey) }
         }
         flush()
-        return failures.sorted { $0.index < $1.index }.map(\.failure)
+        if failures.count > 1 { failures.sort { $0.index < $1.index } }
+        return failures.map(\.failure)
     }
 
     /// Why a change is refused before it reaches the kernel, if it is.
@@ -145,22 +158,31 @@ public final class NetlinkRouteProgrammer: RouteProgrammer {
         return nil
     }
 
-    /// Sends changes in batches and records each answer in `owned`; returns the refusals with their indices.
-    private func send(_ segment: [(index: Int, operation: RouteOperation)]) -> [(index: Int, failure: RouteFailure)] {
+    /// Sends `changes[i]` for every `i` in `segment` (in that order) in batches, and records each answer in
+    /// `owned`; returns the refusals with their indices. One batch value is filled, sent and emptied again, so each
+    /// request is encoded once, into a buffer allocated once.
+    private func send(
+        _ changes: [RouteOperation],
+        _ segment: [Int],
+        additions: Int
+    ) -> [(index: Int, failure: RouteFailure)] {
         guard !segment.isEmpty else { return [] }
+        // Room for every key the segment may add, so `owned` does not rehash while the answers are recorded.
+        if additions > 0 { owned.reserveCapacity(owned.count + additions) }
         var failures: [(index: Int, failure: RouteFailure)] = []
+        var batch = NetlinkBatch(firstSequence: nextSequence, capacity: maximumBatchBytes + 512)
         var position = 0
-        let batches = NetlinkBatch.batches(segment.map(\.operation), firstSequence: nextSequence,
-                                           maximumBytes: maximumBatchBytes)
-        for batch in batches {
+        while position < segment.count {
+            batch.removeAll(firstSequence: nextSequence)
+            while position + batch.count < segment.count,
+                  batch.append(changes[segment[position + batch.count]], maximumBytes: maximumBatchBytes) {}
             nextSequence = batch.nextSequence
-            let (answered, unknown) = exchange(batch)
+            let unknown = exchange(&batch)
             let reason = unknown ?? (.timedOut, "no answer; outcome unknown, dump to reconcile")
-            for sequence in answered.sequences {
-                let index = segment[position].index
-                position += 1
-                let operation = answered.operations[sequence]!
-                switch answered.answer(to: sequence) {
+            for request in 0..<batch.count {
+                let index = segment[position + request]
+                let operation = changes[index]
+                switch batch.answer(at: request) {
                 case .acknowledged:
                     record(operation, applied: true)
                 case .refused(let failure):
@@ -171,56 +193,53 @@ public final class NetlinkRouteProgrammer: RouteProgrammer {
                     failures.append((index, RouteFailure(operation: operation, error: reason.0, message: reason.1)))
                 }
             }
+            position += batch.count
         }
         return failures
     }
 
     /// Sends one batch and reads answers until each request has one, the deadline passes, or reading fails.
-    /// Returns the batch with its answers, and the errno and text for requests left without one (nil: none left).
-    private func exchange(_ batch: NetlinkBatch) -> (NetlinkBatch, (KernelErrno, String)?) {
-        var batch = batch
+    /// Records the answers in the batch; returns the errno and text for requests left without one (nil: none left).
+    private func exchange(_ batch: inout NetlinkBatch) -> (KernelErrno, String)? {
         batchesSent += 1
         if let error = socket.send(batch.bytes) {
             // Nothing in the buffer was handled; report every request with the sendmsg errno.
-            return (batch, (error, "sendmsg failed; not applied"))
+            return (error, "sendmsg failed; not applied")
         }
         let deadline = ContinuousClock.now.advanced(by: answerTimeout)
         var overrun = false
         while !batch.isAnswered {
             // After an overrun only what is already queued can still come: read it without waiting.
-            switch socket.receive(until: overrun ? .now : deadline) {
-            case .messages(let messages):
+            switch socket.receiveDatagram(until: overrun ? .now : deadline) {
+            case .received(let count):
                 do {
-                    try batch.receive(messages)
+                    try batch.receive(datagram: socket.datagram(count))
                 } catch {
-                    return (batch, (.badMessage, "unreadable answer (\(error)); outcome unknown, dump to reconcile"))
+                    return (.badMessage, "unreadable answer (\(error)); outcome unknown, dump to reconcile")
                 }
             case .overrun:
                 overrun = true
                 overruns += 1
             case .timedOut:
                 if overrun {
-                    return (batch, (.noBufferSpace, "answer dropped (receive buffer overrun); outcome unknown, "
-                        + "dump to reconcile"))
+                    return (.noBufferSpace, "answer dropped (receive buffer overrun); outcome unknown, "
+                        + "dump to reconcile")
                 }
-                return (batch, (.timedOut, "no answer within \(answerTimeout); outcome unknown, dump to reconcile"))
+                return (.timedOut, "no answer within \(answerTimeout); outcome unknown, dump to reconcile")
             case .failed(let error):
-                return (batch, (error, "recvmsg failed; outcome unknown, dump to reconcile"))
-            case .malformed(let error):
-                return (batch, (.badMessage, "unreadable answer (\(error)); outcome unknown, dump to reconcile"))
+                return (error, "recvmsg failed; outcome unknown, dump to reconcile")
             }
         }
-        return (batch, nil)
+        return nil
     }
 
     /// Updates `owned` from a change the kernel answered.
     private func record(_ operation: RouteOperation, applied: Bool) {
-        let route = operation.route
         switch (operation, applied) {
-        case (.add, true), (.replace, true): owned[route.key] = route.installedForm
-        case (.delete, true): owned[route.key] = nil
+        case (.add(let route), true), (.replace(let route), true): owned[route.installedKey] = route.installedForm
+        case (.delete(let route), true): owned[route.installedKey] = nil
         // ESRCH: there is no route of ours with this key (whatever we thought).
-        case (.delete, false): owned[route.key] = nil
+        case (.delete(let route), false): owned[route.installedKey] = nil
         // An add refused (EEXIST on a foreign route, ENETUNREACH, ...) or a replace refused leaves the key as it was.
         case (.add, false), (.replace, false): break
         }
@@ -229,7 +248,7 @@ public final class NetlinkRouteProgrammer: RouteProgrammer {
     /// Updates `owned` for a change whose outcome is unknown: a key that may no longer be ours is dropped. An add
     /// cannot have taken a key from anyone (NLM_F_EXCL) and a replace of a key in `owned` keeps it ours.
     private func forget(_ operation: RouteOperation) {
-        if case .delete(let route) = operation { owned[route.key] = nil }
+        if case .delete(let route) = operation { owned[route.installedKey] = nil }
     }
 
     // MARK: Dump

@@ -13,7 +13,7 @@ final class NetlinkSocket {
     /// SO_RCVBUF as the kernel reports it after our request (it doubles what it is given, for bookkeeping).
     let receiveBufferBytes: Int
     /// The receive area: 64 KiB holds the largest datagram the kernel sends (dump parts are at most 32 KiB).
-    private var buffer = [UInt8](repeating: 0, count: 65536)
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
 
     /// What one `receive` got.
     enum Received {
@@ -75,11 +75,15 @@ final class NetlinkSocket {
             receiveBufferBytes = Int(actual)
         } catch {
             mnl_socket_close(socket)
+            buffer.deallocate()
             throw error
         }
     }
 
-    deinit { mnl_socket_close(socket) }
+    deinit {
+        mnl_socket_close(socket)
+        buffer.deallocate()
+    }
 
     /// The file descriptor, for poll() alongside other descriptors (NetlinkMonitor).
     var descriptor: Int32 { mnl_socket_get_fd(socket) }
@@ -102,11 +106,49 @@ final class NetlinkSocket {
         }
     }
 
+    /// What one `receiveDatagram` got: the datagram's length in `datagram(_:)`, or why there is none.
+    enum Datagram {
+        case received(Int)
+        case overrun
+        case timedOut
+        case failed(KernelErrno)
+    }
+
     /// Waits until a datagram is readable or the deadline passes, and reads it. A deadline in the past still
     /// reads what is already queued (poll with timeout 0).
     func receive(until deadline: ContinuousClock.Instant) -> Received {
+        switch receiveDatagram(until: deadline) {
+        case .received(let count):
+            do {
+                return .messages(try NetlinkMessage.parseStream(Array(datagram(count))))
+            } catch {
+                return .malformed(error)
+            }
+        case .overrun: return .overrun
+        case .timedOut: return .timedOut
+        case .failed(let error): return .failed(error)
+        }
+    }
+
+    /// Reads one datagram into the receive area, without copying or parsing it; `datagram(_:)` gives its octets
+    /// until the next receive. Waits with poll() until the deadline only when nothing is queued: the answers to a
+    /// sendmsg are queued before it returns, so a batch's acks are read one recvmsg each (MSG_DONTWAIT), without a
+    /// poll() per ack. A deadline in the past reads what is already queued.
+    func receiveDatagram(until deadline: ContinuousClock.Instant) -> Datagram {
         let descriptor = mnl_socket_get_fd(socket)
         while true {
+            // MSG_TRUNC: netlink_recvmsg then returns the datagram's real length, so a cut one is noticed (ENOSPC,
+            // as mnl_socket_recvfrom reports it).
+            let count = recv(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT | MSG_TRUNC))
+            if count >= 0 {
+                return count > buffer.count ? .failed(KernelErrno(rawValue: ENOSPC)) : .received(count)
+            }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN: break
+            case ENOBUFS: return .overrun
+            default: return .failed(KernelErrno(rawValue: errno))
+            }
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, Self.milliseconds(until: deadline))
             if ready < 0 {
@@ -114,20 +156,13 @@ final class NetlinkSocket {
                 return .failed(KernelErrno(rawValue: errno))
             }
             if ready == 0 { return .timedOut }
-            let count = buffer.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) }
-            if count < 0 {
-                switch errno {
-                case EINTR, EAGAIN: continue
-                case ENOBUFS: return .overrun
-                default: return .failed(KernelErrno(rawValue: errno))  // ENOSPC: libmnl saw MSG_TRUNC
-                }
-            }
-            do {
-                return .messages(try NetlinkMessage.parseStream(Array(buffer[0..<count])))
-            } catch {
-                return .malformed(error)
-            }
         }
+    }
+
+    /// The octets of the datagram the last `receiveDatagram` returned (`count` of them); valid until the next
+    /// receive.
+    func datagram(_ count: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: buffer.baseAddress, count: count)
     }
 
     private static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
