@@ -97,6 +97,22 @@ final class NetlinkSocket {
         else { throw Self.failure("setsockopt NETLINK_ADD_MEMBERSHIP \(group)") }
     }
 
+    /// Attaches a classic BPF socket filter (SO_ATTACH_FILTER, linux/filter.h): the kernel runs it on every
+    /// datagram before queueing it to this socket, and drops the ones for which it returns 0. Replaces a filter
+    /// attached before.
+    func attach(filter program: [SocketFilter.Instruction]) throws(KernelCallError) {
+        // The Swift layouts must be the C ones: 8-octet instructions, the pointer after `len` at pointer alignment.
+        precondition(MemoryLayout<SocketFilter.Instruction>.stride == 8
+            && MemoryLayout<SocketFilter.Program>.offset(of: \.filter) == MemoryLayout<UnsafeRawPointer>.alignment)
+        var instructions = program
+        let result = instructions.withUnsafeMutableBufferPointer { buffer in
+            var fprog = SocketFilter.Program(length: UInt16(buffer.count), filter: buffer.baseAddress)
+            return setsockopt(mnl_socket_get_fd(socket), SOL_SOCKET, SocketFilter.attachOption, &fprog,
+                              socklen_t(MemoryLayout<SocketFilter.Program>.size))
+        }
+        guard result == 0 else { throw Self.failure("setsockopt SO_ATTACH_FILTER") }
+    }
+
     /// Sends one buffer in one sendmsg. rtnetlink handles every request in it before this returns.
     func send(_ bytes: [UInt8]) -> KernelErrno? {
         while true {
@@ -187,4 +203,51 @@ final class NetlinkSocket {
     private static func failure(_ operation: String) -> KernelCallError {
         KernelCallError(operation: operation, error: KernelErrno(rawValue: errno))
     }
+}
+
+/// Classic BPF as SO_ATTACH_FILTER takes it (linux/filter.h, linux/bpf_common.h), laid out in Swift so that CMnl's
+/// shared header needs nothing more.
+enum SocketFilter {
+    /// `struct sock_filter`: `__u16 code; __u8 jt; __u8 jf; __u32 k;` (8 octets, no padding). `jt` and `jf` are
+    /// how many instructions to skip after this one when a jump's condition holds or does not.
+    struct Instruction: Equatable {
+        var code: UInt16
+        var jt: UInt8
+        var jf: UInt8
+        var k: UInt32
+
+        init(_ code: UInt16, jt: UInt8 = 0, jf: UInt8 = 0, k: UInt32) {
+            self.code = code
+            self.jt = jt
+            self.jf = jf
+            self.k = k
+        }
+    }
+
+    /// `struct sock_fprog`: `unsigned short len; struct sock_filter *filter;` (the pointer at offset 8 on LP64, as
+    /// Swift lays out this struct too).
+    struct Program {
+        var length: UInt16
+        var filter: UnsafeMutablePointer<Instruction>?
+    }
+
+    /// SO_ATTACH_FILTER (asm-generic/socket.h).
+    static let attachOption: Int32 = 26
+
+    // Instruction classes and modes (linux/bpf_common.h).
+    static let load: UInt16 = 0x00  // BPF_LD
+    static let jump: UInt16 = 0x05  // BPF_JMP
+    static let `return`: UInt16 = 0x06  // BPF_RET
+    static let word: UInt16 = 0x00  // BPF_W
+    static let half: UInt16 = 0x08  // BPF_H
+    static let byte: UInt16 = 0x10  // BPF_B
+    static let absolute: UInt16 = 0x20  // BPF_ABS: packet data at offset k
+    static let length: UInt16 = 0x80  // BPF_LEN: the packet's length
+    static let equal: UInt16 = 0x10  // BPF_JEQ
+    static let greaterOrEqual: UInt16 = 0x30  // BPF_JGE
+    static let constant: UInt16 = 0x00  // BPF_K
+
+    /// The whole datagram is kept (a return value is how many octets to keep; 0 drops it).
+    static let accept: UInt32 = 0xffff_ffff
+    static let drop: UInt32 = 0
 }

@@ -109,4 +109,89 @@ struct NetlinkMonitorKernelTests {
         try monitor.start()
         #expect(recorder.wait { $0.contains(.overrun) }, "\(recorder.all.count) changes, no overrun")
     }
+
+    static func routes(_ changes: [KernelChange], _ prefix: IPPrefix) -> [KernelChange] {
+        changes.filter {
+            if case .route(let routePrefix, _, _, _) = $0 { return routePrefix == prefix }
+            return false
+        }
+    }
+
+    @Test("ignoringRouteProtocol: `proto bird` route notifications are dropped by the kernel, `proto static` ones delivered")
+    func ignoresOwnProtocol() throws {
+        let namespace = try KernelTestNamespace()
+        defer { namespace.destroy() }
+        let filtered = ChangeRecorder()
+        let monitor = try NetlinkMonitor(adoptingSocket: try namespace.routeSocket(), ignoringRouteProtocol: .bird) {
+            filtered.record($0)
+        }
+        defer { monitor.stop() }
+        #expect(monitor.ignoredRouteProtocol == .bird)
+        // The control: a monitor without the filter, in the same namespace, sees the bird routes.
+        let everything = ChangeRecorder()
+        let control = try NetlinkMonitor(adoptingSocket: try namespace.routeSocket()) { everything.record($0) }
+        defer { control.stop() }
+        #expect(control.ignoredRouteProtocol == nil)
+        try monitor.start()
+        try control.start()
+
+        // Notifications come in the kernel's order, one datagram each: the bird route's add (and later delete)
+        // would arrive before the static route's, so once the static one is seen the bird one is not coming.
+        let static4 = RouteProtocol(rawValue: 4)  // RTPROT_STATIC, `proto static`
+        let bird4 = prefix("10.30.0.0/24"), other4 = prefix("10.31.0.0/24")
+        let bird6 = prefix("2001:db8:30::/64"), other6 = prefix("2001:db8:31::/64")
+        try namespace.ip("route", "add", "10.30.0.0/24", "via", "10.0.0.2", "proto", "bird")
+        try namespace.ip("route", "add", "10.31.0.0/24", "via", "10.0.0.2", "proto", "static")
+        try namespace.ip("-6", "route", "add", "2001:db8:30::/64", "via", "2001:db8::2", "proto", "bird")
+        try namespace.ip("-6", "route", "add", "2001:db8:31::/64", "via", "2001:db8::2", "proto", "static")
+        try namespace.ip("route", "del", "10.30.0.0/24", "proto", "bird")
+        try namespace.ip("route", "del", "10.31.0.0/24", "proto", "static")
+        try namespace.ip("-6", "route", "del", "2001:db8:30::/64", "proto", "bird")
+        try namespace.ip("-6", "route", "del", "2001:db8:31::/64", "proto", "static")
+        let lastStatic = KernelChange.route(prefix: other6, table: .main, routeProtocol: static4, deleted: true)
+        #expect(filtered.wait { $0.contains(lastStatic) }, "\(filtered.all)")
+        #expect(everything.wait { $0.contains(lastStatic) }, "\(everything.all)")
+        for (prefix, table) in [(bird4, RouteTable.main), (bird6, .main)] {
+            let added = KernelChange.route(prefix: prefix, table: table, routeProtocol: .bird, deleted: false)
+            let deleted = KernelChange.route(prefix: prefix, table: table, routeProtocol: .bird, deleted: true)
+            #expect(Self.routes(filtered.all, prefix).isEmpty, "\(filtered.all)")
+            #expect(everything.all.contains(added) && everything.all.contains(deleted), "\(everything.all)")
+        }
+        for prefix in [other4, other6] {
+            #expect(Self.routes(filtered.all, prefix) == [
+                .route(prefix: prefix, table: .main, routeProtocol: static4, deleted: false),
+                .route(prefix: prefix, table: .main, routeProtocol: static4, deleted: true),
+            ], "\(filtered.all)")
+        }
+
+        // Link and address notifications pass the filter.
+        try namespace.ip("address", "add", "10.0.0.9/24", "dev", "veth0")
+        #expect(filtered.wait { $0.contains(.address(index: namespace.veth0Index, deleted: false)) })
+    }
+
+    @Test("ignoringRouteProtocol: the programmer's own routes take no room in the monitor's receive buffer")
+    func ownRoutesDoNotOverrun() throws {
+        let namespace = try KernelTestNamespace()
+        defer { namespace.destroy() }
+        let recorder = ChangeRecorder()
+        // The same 4 KiB buffer and 500 routes as `overrun()`, which then loses notifications; filtered, none is
+        // queued, so nothing is lost and the static route after them is delivered.
+        let monitor = try NetlinkMonitor(adoptingSocket: try namespace.routeSocket(), ignoringRouteProtocol: .bird,
+                                         receiveBufferBytes: 4096) { recorder.record($0) }
+        defer { monitor.stop() }
+        let programmer = try NetlinkRouteProgrammer(adoptingSocket: try namespace.routeSocket())
+        let routes = (0..<500).map { i in
+            KernelRoute(prefix: IPPrefix(address: IPAddress(ipv4: 100 << 24 | 64 << 16 | UInt32(i) << 6), length: 26),
+                        kind: .blackhole)
+        }
+        #expect(programmer.apply(routes.map(RouteOperation.add)).isEmpty)
+        try namespace.ip("route", "add", "10.32.0.0/24", "via", "10.0.0.2", "proto", "static")
+        try monitor.start()
+        let added = KernelChange.route(prefix: prefix("10.32.0.0/24"), table: .main,
+                                       routeProtocol: RouteProtocol(rawValue: 4), deleted: false)
+        #expect(recorder.wait { $0.contains(added) }, "\(recorder.all)")
+        #expect(!recorder.all.contains(.overrun))
+        #expect(recorder.all.filter { if case .route = $0 { true } else { false } } == [added], "\(recorder.all)")
+        #expect(programmer.apply(routes.map(RouteOperation.delete)).isEmpty)
+    }
 }
