@@ -130,7 +130,9 @@ struct KernelService: Service {
         let events = KernelEventInbox(ourProtocol: RouteProtocol(rawValue: settings.routeProtocol))
         var monitor: NetlinkMonitor?
         do throws(KernelCallError) {
-            monitor = try NetlinkMonitor { change in events.handle(change) }
+            // The kernel drops the echoes of our own route changes (a BPF filter): 100k installs must not wake us
+            // 100k times. The handler still ignores any that get through.
+            monitor = try NetlinkMonitor(ignoringRouteProtocol: events.ourProtocol) { change in events.handle(change) }
         } catch {
             logger.error(
                 "cannot watch the kernel's links, addresses and routes; next hops are re-resolved only by the periodic rescan",
