@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The NETLINK_ROUTE socket under the programmers and the monitor, over libmnl (CMnl): open or adopt, bind, the socket
-// options, one sendmsg per buffer, and a receive that waits with poll() until a deadline so that a lost answer
-// cannot hang the caller. Everything else (building requests, reading answers) is the pure code of this module.
+// options, a classic BPF filter (NetlinkMonitor), one sendmsg per buffer, and a receive that reads what is queued
+// without waiting and otherwise waits with poll() until a deadline, so that a lost answer cannot hang the caller (and
+// a batch's thousand queued acks cost a thousand recvmsg, not also a thousand poll). Everything else (building
+// requests, reading answers) is the pure code of this module.
 
 import CMnl
 import Glibc
