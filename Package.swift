@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "BGPWire", targets: ["BGPWire"]),
         .library(name: "BGPCore", targets: ["BGPCore"]),
         .library(name: "KernelNetlink", targets: ["KernelNetlink"]),
+        .library(name: "KernelSync", targets: ["KernelSync"]),
+        .library(name: "ClusterModel", targets: ["ClusterModel"]),
         .executable(name: "swiftletd", targets: ["swiftletd"]),
         .executable(name: "swiftletctl", targets: ["swiftletctl"]),
         .executable(name: "bgp-fakepeer", targets: ["BGPFakePeer"]),

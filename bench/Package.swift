@@ -46,6 +46,15 @@ let package = Package(
                 .product(name: "KernelNetlink", package: swiftlet), .product(name: "BGPWire", package: swiftlet),
             ]
         ),
+        // KernelSync's own cost per route (planning, bookkeeping) with a programmer that does nothing.
+        .executableTarget(
+            name: "KernelSyncBench",
+            dependencies: [
+                .product(name: "KernelSync", package: swiftlet), .product(name: "KernelNetlink", package: swiftlet),
+                .product(name: "BGPCore", package: swiftlet), .product(name: "BGPWire", package: swiftlet),
+                .product(name: "ClusterModel", package: swiftlet),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

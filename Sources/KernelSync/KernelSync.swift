@@ -135,6 +135,8 @@ public actor KernelSync {
     var neighbours: Set<NeighbourEntry> = []
     /// Problems already logged (each is logged once until it clears).
     var reportedProblems: Set<String> = []
+    /// Foreign-held prefixes being tried again (their warning is logged again only if they were taken meanwhile).
+    private var retryingForeign: Set<IPPrefix> = []
 
     public init(
         configuration: Configuration, routes: sending any RouteProgrammer, devices: sending (any DeviceProgrammer)?,
@@ -178,34 +180,33 @@ public actor KernelSync {
 
     /// Loc-RIB changes (in order; a later change of a prefix supersedes an earlier one).
     public func routesChanged(_ changes: [RouteChange]) {
-        var operations: [RouteOperation] = []
-        var deletions: [RouteOperation] = []
-        operations.reserveCapacity(changes.count)
+        var batch = Batch()
+        batch.operations.reserveCapacity(changes.count)
+        table.reserveCapacity(table.count + changes.count)
         for change in changes {
             let prefix = change.prefix
             let selection = SelectedRoute(change)
             if let index = table.index(forKey: prefix) {
                 if selection == nil && table.values[index].selected == nil { continue }
                 table.values[index].selected = selection
-                if table.values[index].isEmpty {
-                    table.remove(at: index)  // withdrawn, nothing of ours installed
-                    continue
+                if started {
+                    table.values[index].plan = plan(prefix, table.values[index])
+                    // An explicit withdrawal removes the route at once, before or after the sweep.
+                    reconcile(prefix, &table.values[index], deletingUnwanted: true, into: &batch)
                 }
-                guard started else { continue }
-                table.values[index].plan = plan(prefix, table.values[index])
-                // An explicit withdrawal removes the route at once, before or after the sweep.
-                reconcile(prefix, &table.values[index], deletingUnwanted: true, into: &operations, &deletions)
+                // Withdrawn and (expected to be) deleted: forget the prefix.
+                if table.values[index].isEmpty { table.remove(at: index) }
             } else {
                 guard let selection else { continue }
                 var state = PrefixState(selected: selection)
                 if started {
                     state.plan = plan(prefix, state)
-                    reconcile(prefix, &state, deletingUnwanted: true, into: &operations, &deletions)
+                    reconcile(prefix, &state, deletingUnwanted: true, into: &batch)
                 }
                 table[prefix] = state
             }
         }
-        apply(operations + deletions)
+        apply(batch)
     }
 
     /// The kernel's links, addresses or other routes changed: resolve every next hop again and reprogram the
@@ -214,18 +215,20 @@ public actor KernelSync {
         guard started, programming else { return }
         if devicesChanged { setUpDevices() }
         resolutions.removeAll(keepingCapacity: true)
-        var operations: [RouteOperation] = []
-        var deletions: [RouteOperation] = []
+        var batch = Batch()
         for index in table.indices {
             let prefix = table.keys[index]
             let before = table.values[index].plan
             let after = plan(prefix, table.values[index])
             guard after != before || table.values[index].foreign else { continue }
             table.values[index].plan = after
-            table.values[index].foreign = false
-            reconcile(prefix, &table.values[index], deletingUnwanted: totals.swept, into: &operations, &deletions)
+            if table.values[index].foreign {
+                table.values[index].foreign = false
+                retryingForeign.insert(prefix)
+            }
+            reconcile(prefix, &table.values[index], deletingUnwanted: totals.swept, into: &batch)
         }
-        apply(operations + deletions)
+        apply(batch)
     }
 
     /// Reads our routes from the kernel again and reconciles: repairs anything another program changed or removed
@@ -235,7 +238,10 @@ public actor KernelSync {
         rescanOurRoutes()
         // Try foreign-held prefixes again too: the other route may be gone unseen, or an add we could not confirm
         // (ENOBUFS, timeout) may have been ours after all, which the dump now shows.
-        for index in table.indices where table.values[index].foreign { table.values[index].foreign = false }
+        for index in table.indices where table.values[index].foreign {
+            table.values[index].foreign = false
+            retryingForeign.insert(table.keys[index])
+        }
         syncAll(deletingUnwanted: totals.swept)
     }
 
@@ -379,77 +385,101 @@ public actor KernelSync {
 
     private func syncAll(deletingUnwanted: Bool) {
         guard programming else { return }
+        var batch = Batch()
+        for index in table.indices {
+            reconcile(table.keys[index], &table.values[index], deletingUnwanted: deletingUnwanted, into: &batch)
+        }
+        apply(batch)
+    }
+
+    /// Route changes on their way to the kernel: additions and replacements first, then deletions (make before
+    /// break), with what a replacement replaced so a refusal can be undone.
+    struct Batch {
         var operations: [RouteOperation] = []
         var deletions: [RouteOperation] = []
-        for index in table.indices {
-            reconcile(table.keys[index], &table.values[index], deletingUnwanted: deletingUnwanted,
-                    into: &operations, &deletions)
-        }
-        apply(operations + deletions)
+        var replaced: [IPPrefix: KernelRoute] = [:]
     }
 
     /// What brings one prefix's installed routes to its plan: add or replace the desired route (first), then delete
-    /// our other routes for the prefix (make before break); with nothing desired, delete only when allowed.
-    private func reconcile(
-        _ prefix: IPPrefix, _ state: inout PrefixState, deletingUnwanted: Bool,
-        into operations: inout [RouteOperation], _ deletions: inout [RouteOperation]
-    ) {
+    /// our other routes for the prefix (make before break); with nothing desired, delete only when allowed. The
+    /// state is updated as if the kernel accepted everything, so the common case needs no second lookup; `apply`
+    /// undoes what the kernel refused.
+    private func reconcile(_ prefix: IPPrefix, _ state: inout PrefixState, deletingUnwanted: Bool, into batch: inout Batch) {
         guard programming, !state.foreign else { return }
         guard let desired = state.desired else {
             state.failure = nil
-            if !state.installed.isEmpty && deletingUnwanted { deletions += state.installed.map { .delete($0) } }
+            if !state.installed.isEmpty && deletingUnwanted {
+                for route in state.installed { batch.deletions.append(.delete(route)) }
+                state.installed = []
+            }
             return
         }
+        let expected = desired.installedForm
         if state.installed.isEmpty {
-            operations.append(.add(desired))
+            batch.operations.append(.add(desired))
+            state.installed = [expected]
+            state.failure = nil
             return
         }
-        if let same = state.installed.first(where: { $0.key == desired.key }) {
+        if let position = state.installed.firstIndex(where: { $0.key == desired.key }) {
+            let same = state.installed[position]
             if RouteReconciler.canonical(same) != RouteReconciler.canonical(desired) {
-                operations.append(.replace(desired))
-            } else {
-                state.failure = nil
+                batch.operations.append(.replace(desired))
+                batch.replaced[prefix] = same
+                state.installed[position] = expected
             }
         } else {
-            operations.append(.add(desired))
+            batch.operations.append(.add(desired))
+            state.installed.append(expected)
         }
-        for route in state.installed where route.key != desired.key { deletions.append(.delete(route)) }
+        state.failure = nil
+        for route in state.installed where route.key != desired.key { batch.deletions.append(.delete(route)) }
+        state.installed.removeAll { $0.key != desired.key }
     }
 
-    private func apply(_ operations: [RouteOperation]) {
-        guard !operations.isEmpty else { return }
+    /// Sends a batch in address order (the kernel's FIB trie, net/ipv4/fib_trie.c, does less rebalancing when a
+    /// burst arrives sorted) and undoes, per refused change, what `reconcile` assumed.
+    private func apply(_ batch: Batch) {
+        var operations = batch.operations
+        var deletions = batch.deletions
+        guard !operations.isEmpty || !deletions.isEmpty else { return }
+        if operations.count > 1 { operations.sort { $0.prefix < $1.prefix } }
+        if deletions.count > 1 { deletions.sort { $0.prefix < $1.prefix } }
+        operations += deletions
         let failures = routes.apply(operations)
         totals.batches += 1
-        var refused: [RouteOperation: RouteFailure] = [:]
-        for failure in failures { refused[failure.operation] = failure }
         for operation in operations {
-            let prefix = operation.prefix
-            guard let index = table.index(forKey: prefix) else { continue }
-            if let failure = refused[operation] {
-                totals.failures += 1
-                record(failure, &table.values[index])
-                continue
-            }
-            table.values[index].failure = nil
-            if !reportedProblems.isEmpty { reportedProblems.remove("foreign \(prefix)") }
-            let route = operation.route.installedForm
             switch operation {
-            case .add:
-                totals.adds += 1
-                table.values[index].installed.append(route)
-            case .replace:
-                totals.replaces += 1
-                table.values[index].installed.removeAll { $0.key == route.key }
-                table.values[index].installed.append(route)
-            case .delete:
-                totals.deletes += 1
-                table.values[index].installed.removeAll { $0.key == route.key }
+            case .add: totals.adds += 1
+            case .replace: totals.replaces += 1
+            case .delete: totals.deletes += 1
             }
         }
-        // Forget prefixes nothing refers to any more (withdrawn and deleted).
-        for operation in operations {
-            guard case .delete = operation, let state = table[operation.prefix], state.isEmpty else { continue }
-            table[operation.prefix] = nil
+        for failure in failures {
+            totals.failures += 1
+            let prefix = failure.prefix
+            let route = failure.operation.route
+            var state = table.removeValue(forKey: prefix) ?? PrefixState()
+            switch failure.operation {
+            case .add:
+                totals.adds -= 1
+                state.installed.removeAll { $0.key == route.key }
+            case .replace:
+                totals.replaces -= 1
+                state.installed.removeAll { $0.key == route.key }
+                if let previous = batch.replaced[prefix] { state.installed.append(previous) }
+            case .delete:
+                // ESRCH: not there (not ours); anything else: unknown. Either way the next rescan tells.
+                totals.deletes -= 1
+            }
+            record(failure, &state)
+            if !state.isEmpty { table[prefix] = state }
+        }
+        if !retryingForeign.isEmpty {
+            for prefix in retryingForeign where table[prefix]?.foreign == false {
+                reportedProblems.remove("foreign \(prefix)")
+            }
+            retryingForeign.removeAll()
         }
     }
 

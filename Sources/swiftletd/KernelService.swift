@@ -171,7 +171,14 @@ struct KernelService: Service {
     private func drain() async {
         for await _ in inbox.signals {
             let batch = inbox.take()
-            if !batch.isEmpty { await kernel.routesChanged(batch) }
+            if !batch.isEmpty {
+                let started = ContinuousClock.now
+                await kernel.routesChanged(batch)
+                logger.debug(
+                    "kernel batch", metadata: [
+                        "changes": "\(batch.count)", "took": "\(ContinuousClock.now - started)",
+                    ])
+            }
             if inbox.takeSweepRequest() { await kernel.sweep() }
         }
     }
