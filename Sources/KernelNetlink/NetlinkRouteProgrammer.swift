@@ -4,7 +4,7 @@
 //
 // Ownership. The kernel refuses an add over any existing route (NLM_F_EXCL) and a delete of another protocol's
 // route (the delete carries our rtm_protocol), but NLM_F_REPLACE replaces whoever owns the route. So the programmer
-// keeps `owned`, the routes of its protocol as the last dump showed them, updated by every acknowledged change, and
+// keeps `owned`, the keys of its protocol's routes as the last dump showed them, updated by every acknowledged change, and
 // sends a replace only for a key in it; any other replace is refused here with EEXIST and never reaches the kernel.
 // What is unknown counts as not ours: a delete without an answer drops the key, and before the first dump nothing
 // may be replaced. The remaining window is another program replacing our route between our dump and our replace;
@@ -29,7 +29,9 @@ public final class NetlinkRouteProgrammer: RouteProgrammer {
     public let routeProtocol: RouteProtocol
     /// Our routes as far as this programmer knows: the last `dump(protocol: routeProtocol)`, then every change the
     /// kernel acknowledged. Only keys in here are ever replaced.
-    public private(set) var owned: [KernelRoute.Key: KernelRoute] = [:]
+    /// Keys only: the ownership rule needs membership, and a copy of every route would double the memory of a full
+    /// table (KernelSync keeps the routes).
+    public private(set) var owned: Set<KernelRoute.Key> = []
     /// How long to wait for the answers to one sendmsg (they are normally queued before sendmsg returns).
     public let answerTimeout: Duration
     /// The most request octets in one sendmsg, chosen so that the answers fit in the receive buffer.
@@ -126,7 +128,7 @@ public final class NetlinkRouteProgrammer: RouteProgrammer {
                 // Whether this key is ours depends on an earlier change in this call: learn its answer first.
                 let key = route.installedKey
                 if touched.contains(key) { flush() }
-                guard owned[key] != nil else {
+                guard owned.contains(key) else {
                     let message = "not replaced: no route of protocol \(routeProtocol.rawValue) with this prefix, "
                         + "table and priority in the last dump or since"
                     failures.append((index, RouteFailure(operation: change, error: .fileExists, message: message)))
@@ -236,10 +238,10 @@ public final class NetlinkRouteProgrammer: RouteProgrammer {
     /// Updates `owned` from a change the kernel answered.
     private func record(_ operation: RouteOperation, applied: Bool) {
         switch (operation, applied) {
-        case (.add(let route), true), (.replace(let route), true): owned[route.installedKey] = route.installedForm
-        case (.delete(let route), true): owned[route.installedKey] = nil
+        case (.add(let route), true), (.replace(let route), true): owned.insert(route.installedKey)
+        case (.delete(let route), true): owned.remove(route.installedKey)
         // ESRCH: there is no route of ours with this key (whatever we thought).
-        case (.delete(let route), false): owned[route.installedKey] = nil
+        case (.delete(let route), false): owned.remove(route.installedKey)
         // An add refused (EEXIST on a foreign route, ENETUNREACH, ...) or a replace refused leaves the key as it was.
         case (.add, false), (.replace, false): break
         }
@@ -248,7 +250,7 @@ public final class NetlinkRouteProgrammer: RouteProgrammer {
     /// Updates `owned` for a change whose outcome is unknown: a key that may no longer be ours is dropped. An add
     /// cannot have taken a key from anyone (NLM_F_EXCL) and a replace of a key in `owned` keeps it ours.
     private func forget(_ operation: RouteOperation) {
-        if case .delete(let route) = operation { owned[route.installedKey] = nil }
+        if case .delete(let route) = operation { owned.remove(route.installedKey) }
     }
 
     // MARK: Dump
@@ -266,7 +268,7 @@ public final class NetlinkRouteProgrammer: RouteProgrammer {
             ($0.prefix, $0.table, $0.priority) < ($1.prefix, $1.table, $1.priority)
         }
         if routeProtocol == self.routeProtocol {
-            owned = Dictionary(routes.map { ($0.key, $0) }, uniquingKeysWith: { _, last in last })
+            owned = Set(routes.map(\.key))
         }
         return routes
     }

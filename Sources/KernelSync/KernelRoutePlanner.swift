@@ -91,8 +91,8 @@ public struct KernelRoutePlanner: Sendable {
     ) -> Plan {
         let pool = pools.first { $0.spec.cidr.contains(prefix) }
         // One path, the common case: no intermediate arrays.
-        if route.hops.count == 1 {
-            let hop = route.hops[0]
+        if route.more.isEmpty {
+            let hop = route.first
             let wanted = Encapsulation.decide(pool: pool, nextHop: hop.nextHop, nodeSubnets: nodeSubnets)
             if pool != nil, !settings.programClusterRoutes.programs(wanted) { return .leftToFelix(wanted) }
             switch nextHop(for: hop.nextHop, encapsulation: wanted, resolve: resolve) {

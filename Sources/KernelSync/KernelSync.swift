@@ -110,7 +110,7 @@ public actor KernelSync {
         /// The planner's verdict, for every prefix selected or blackholed.
         var plan: KernelRoutePlanner.Plan?
         /// Our routes in the kernel (usually one; more when a metric changed or an old run left others).
-        var installed: [KernelRoute] = []
+        var installed: InstalledRoutes = []
         /// Why the last change of the prefix failed.
         var failure: String?
         /// A route of another protocol holds the desired key.
@@ -124,7 +124,7 @@ public actor KernelSync {
         }
     }
 
-    private var table: [IPPrefix: PrefixState] = [:]
+    private var table = PrefixTable<PrefixState>()
     /// Next-hop resolutions, cleared when the kernel's links, addresses or routes change.
     private var resolutions: [IPAddress: KernelRoutePlanner.Resolution?] = [:]
     var totals = Counters()
@@ -149,7 +149,11 @@ public actor KernelSync {
         self.planner = KernelRoutePlanner(
             settings: configuration.settings, pools: configuration.pools, nodeSubnets: configuration.nodeSubnets,
             endpoints: configuration.tunnelEndpoints)
-        for prefix in configuration.blackholes { table[prefix, default: PrefixState()].blackhole = true }
+        for prefix in configuration.blackholes {
+            var state = table[prefix] ?? PrefixState()
+            state.blackhole = true
+            table[prefix] = state
+        }
     }
 
     var settings: KernelSettings { configuration.settings }
@@ -182,20 +186,19 @@ public actor KernelSync {
     public func routesChanged(_ changes: [RouteChange]) {
         var batch = Batch()
         batch.operations.reserveCapacity(changes.count)
-        table.reserveCapacity(table.count + changes.count)
         for change in changes {
             let prefix = change.prefix
             let selection = SelectedRoute(change)
-            if let index = table.index(forKey: prefix) {
-                if selection == nil && table.values[index].selected == nil { continue }
-                table.values[index].selected = selection
+            if let index = table.slot(of: prefix) {
+                if selection == nil && table[slot: index].selected == nil { continue }
+                table[slot: index].selected = selection
                 if started {
-                    table.values[index].plan = plan(prefix, table.values[index])
+                    table[slot: index].plan = plan(prefix, table[slot: index])
                     // An explicit withdrawal removes the route at once, before or after the sweep.
-                    reconcile(prefix, &table.values[index], deletingUnwanted: true, into: &batch)
+                    reconcile(prefix, &table[slot: index], deletingUnwanted: true, into: &batch)
                 }
                 // Withdrawn and (expected to be) deleted: forget the prefix.
-                if table.values[index].isEmpty { table.remove(at: index) }
+                if table[slot: index].isEmpty { table.remove(at: index) }
             } else {
                 guard let selection else { continue }
                 var state = PrefixState(selected: selection)
@@ -216,17 +219,17 @@ public actor KernelSync {
         if devicesChanged { setUpDevices() }
         resolutions.removeAll(keepingCapacity: true)
         var batch = Batch()
-        for index in table.indices {
-            let prefix = table.keys[index]
-            let before = table.values[index].plan
-            let after = plan(prefix, table.values[index])
-            guard after != before || table.values[index].foreign else { continue }
-            table.values[index].plan = after
-            if table.values[index].foreign {
-                table.values[index].foreign = false
+        for index in table.occupied {
+            let prefix = table.key(at: index)
+            let before = table[slot: index].plan
+            let after = plan(prefix, table[slot: index])
+            guard after != before || table[slot: index].foreign else { continue }
+            table[slot: index].plan = after
+            if table[slot: index].foreign {
+                table[slot: index].foreign = false
                 retryingForeign.insert(prefix)
             }
-            reconcile(prefix, &table.values[index], deletingUnwanted: totals.swept, into: &batch)
+            reconcile(prefix, &table[slot: index], deletingUnwanted: totals.swept, into: &batch)
         }
         apply(batch)
     }
@@ -238,9 +241,9 @@ public actor KernelSync {
         rescanOurRoutes()
         // Try foreign-held prefixes again too: the other route may be gone unseen, or an add we could not confirm
         // (ENOBUFS, timeout) may have been ours after all, which the dump now shows.
-        for index in table.indices where table.values[index].foreign {
-            table.values[index].foreign = false
-            retryingForeign.insert(table.keys[index])
+        for index in table.occupied where table[slot: index].foreign {
+            table[slot: index].foreign = false
+            retryingForeign.insert(table.key(at: index))
         }
         syncAll(deletingUnwanted: totals.swept)
     }
@@ -250,7 +253,7 @@ public actor KernelSync {
         guard !totals.swept else { return }
         totals.swept = true
         guard started, programming else { return }
-        let stale = table.values.filter { $0.desired == nil && !$0.installed.isEmpty }.count
+        let stale = table.liveValues.filter { $0.desired == nil && !$0.installed.isEmpty }.count
         syncAll(deletingUnwanted: true)
         logger.info("stale kernel routes swept", metadata: ["deleted": "\(stale)"])
     }
@@ -261,8 +264,8 @@ public actor KernelSync {
         let devicesChanged = new.settings != configuration.settings || new.tunnelEndpoints != configuration.tunnelEndpoints
         configuration = new
         let blackholes = Set(new.blackholes)
-        for index in table.indices {
-            table.values[index].blackhole = blackholes.contains(table.keys[index])
+        for index in table.occupied {
+            table[slot: index].blackhole = blackholes.contains(table.key(at: index))
         }
         for prefix in blackholes where table[prefix] == nil { table[prefix] = PrefixState(blackhole: true) }
         let devices = planner.devices
@@ -279,7 +282,7 @@ public actor KernelSync {
 
     public func counters() -> Counters {
         var result = totals
-        for state in table.values {
+        for state in table.liveValues {
             if state.foreign {
                 result.routesForeign += 1
             } else if state.failure != nil {
@@ -309,7 +312,7 @@ public actor KernelSync {
     /// The entries for `prefix` (exact match), or every entry, sorted by prefix.
     public func entries(for prefix: IPPrefix? = nil) -> [Entry] {
         if let prefix { return table[prefix].flatMap { entry(prefix, $0) }.map { [$0] } ?? [] }
-        return table.keys.sorted().compactMap { entry($0, table[$0]!) }
+        return table.liveKeys.sorted().compactMap { entry($0, table[$0]!) }
     }
 
     private func entry(_ prefix: IPPrefix, _ state: PrefixState) -> Entry? {
@@ -339,7 +342,7 @@ public actor KernelSync {
             result = .pending("not yet programmed")
         }
         return Entry(
-            prefix: prefix, state: result, desired: state.desired, installed: state.installed,
+            prefix: prefix, state: result, desired: state.desired, installed: state.installed.all,
             encapsulation: encapsulation)
     }
 
@@ -359,8 +362,8 @@ public actor KernelSync {
     }
 
     private func replanAll() {
-        for index in table.indices {
-            table.values[index].plan = plan(table.keys[index], table.values[index])
+        for index in table.occupied {
+            table[slot: index].plan = plan(table.key(at: index), table[slot: index])
         }
     }
 
@@ -386,8 +389,8 @@ public actor KernelSync {
     private func syncAll(deletingUnwanted: Bool) {
         guard programming else { return }
         var batch = Batch()
-        for index in table.indices {
-            reconcile(table.keys[index], &table.values[index], deletingUnwanted: deletingUnwanted, into: &batch)
+        for index in table.occupied {
+            reconcile(table.key(at: index), &table[slot: index], deletingUnwanted: deletingUnwanted, into: &batch)
         }
         apply(batch)
     }
@@ -421,18 +424,18 @@ public actor KernelSync {
             state.failure = nil
             return
         }
-        if let position = state.installed.firstIndex(where: { $0.key == desired.key }) {
-            let same = state.installed[position]
+        if let same = state.installed.route(withKey: desired.key) {
             if RouteReconciler.canonical(same) != RouteReconciler.canonical(desired) {
                 batch.operations.append(.replace(desired))
                 batch.replaced[prefix] = same
-                state.installed[position] = expected
+                state.installed.set(expected)
             }
         } else {
             batch.operations.append(.add(desired))
             state.installed.append(expected)
         }
         state.failure = nil
+        guard state.installed.count > 1 else { return }
         for route in state.installed where route.key != desired.key { batch.deletions.append(.delete(route)) }
         state.installed.removeAll { $0.key != desired.key }
     }
@@ -508,11 +511,13 @@ public actor KernelSync {
     private func rescanOurRoutes() {
         do {
             let dumped = try routes.dump(protocol: routeProtocol)
-            for index in table.indices { table.values[index].installed = [] }
+            for index in table.occupied { table[slot: index].installed = [] }
             for route in dumped where route.table.rawValue == settings.table {
-                table[route.prefix, default: PrefixState()].installed.append(route)
+                var state = table[route.prefix] ?? PrefixState()
+                state.installed.append(route)
+                table[route.prefix] = state
             }
-            table = table.filter { !$0.value.isEmpty }
+            table.removeAll { $0.isEmpty }
         } catch {
             let text = "dump of protocol \(routeProtocol.rawValue) routes failed: \(error.error)"
             totals.lastError = text

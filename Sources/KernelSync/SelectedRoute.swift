@@ -7,8 +7,14 @@ import BGPWire
 
 /// The selected path(s) of one prefix, as the kernel needs them.
 public struct SelectedRoute: Hashable, Sendable {
+    /// The best path's next hop; one path is the common case and needs no array (a heap block per prefix).
+    public var first: Hop
+    /// The other ECMP paths, in order; empty (no allocation) without multipath.
+    public var more: [Hop]
+
     /// One entry per ECMP path, best first.
-    public var hops: [Hop]
+    public var hops: [Hop] { [first] + more }
+    public var count: Int { 1 + more.count }
 
     public struct Hop: Hashable, Sendable {
         /// The BGP NEXT_HOP (or the RFC 8950 / MP_REACH next hop).
@@ -22,19 +28,24 @@ public struct SelectedRoute: Hashable, Sendable {
         }
     }
 
-    public init(hops: [Hop]) { self.hops = hops }
+    /// `hops` must not be empty.
+    public init(hops: [Hop]) {
+        precondition(!hops.isEmpty, "a selection has at least one path")
+        first = hops[0]
+        more = Array(hops.dropFirst())
+    }
 
     /// The selection of `change`, or nil when the prefix is withdrawn or its best path is this node's own
     /// (locally originated routes are the kernel's blackholes, installed from the configuration, not from here).
     public init?(_ change: RouteChange) {
         guard let best = change.best, best.source.kind != .local else { return nil }
         func hop(_ path: Path) -> Hop { Hop(nextHop: path.nextHop, localPreference: path.attributes.attributes.localPreference) }
-        // One path is the common case: no intermediate arrays (a full table is 100k of these).
-        guard change.ecmpCount > 1 else {
-            self.hops = [hop(best)]
-            return
-        }
-        self.hops = change.ecmp.compactMap { $0.source.kind == .local ? nil : hop($0) }
-        if hops.isEmpty { return nil }
+        first = hop(best)
+        more = []
+        guard change.ecmpCount > 1 else { return }
+        let hops = change.ecmp.compactMap { $0.source.kind == .local ? nil : hop($0) }
+        guard !hops.isEmpty else { return nil }
+        first = hops[0]
+        more = Array(hops.dropFirst())
     }
 }

@@ -9,6 +9,7 @@ import BGPWire
 import ClusterModel
 import KernelNetlink
 import KernelSync
+import Foundation
 import Logging
 
 /// Accepts every change; dumps nothing.
@@ -58,6 +59,14 @@ let announcements = prefixes.map { prefix in
 }
 let withdrawals = prefixes.map { RouteChange(prefix: $0, best: nil, ecmp: [], previousBest: nil, decidedBy: nil) }
 
+/// Resident set size in MiB (/proc/self/statm, pages of 4 KiB).
+func residentMiB() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    return fields.count > 1 ? Double(fields[1])! * 4096 / 1_048_576 : 0
+}
+
+print("resident with the input built: \(residentMiB()) MiB")
 var best = (install: Duration.seconds(1000), withdraw: Duration.seconds(1000))
 for run in 1...runs {
     let sync = KernelSync(
@@ -66,6 +75,7 @@ for run in 1...runs {
     await sync.start()
     let clock = ContinuousClock()
     let install = await clock.measure { await sync.routesChanged(announcements) }
+    print("resident after install: \(residentMiB()) MiB")
     let withdraw = await clock.measure { await sync.routesChanged(withdrawals) }
     print("run \(run): \(count) routes: install \(install), withdraw \(withdraw)")
     best = (min(best.install, install), min(best.withdraw, withdraw))
@@ -75,3 +85,4 @@ func perRoute(_ d: Duration) -> String {
     return String(Int(ns / Double(count))) + " ns/route"
 }
 print("best: install \(best.install) (\(perRoute(best.install))), withdraw \(best.withdraw) (\(perRoute(best.withdraw)))")
+print("strides: IPPrefix \(MemoryLayout<IPPrefix>.stride), IPAddress \(MemoryLayout<IPAddress>.stride), KernelRoute \(MemoryLayout<KernelRoute>.stride), NextHop \(MemoryLayout<NextHop>.stride), Plan \(MemoryLayout<KernelRoutePlanner.Plan>.stride), Hop \(MemoryLayout<SelectedRoute.Hop>.stride), RouteOperation \(MemoryLayout<RouteOperation>.stride), RouteChange \(MemoryLayout<RouteChange>.stride)")
