@@ -424,38 +424,14 @@ public final class NetlinkDeviceProgrammer: DeviceProgrammer {
         operation: String,
         request: (UInt32) -> [UInt8]
     ) throws(KernelCallError) -> [NetlinkMessage] {
-        for _ in 0..<Self.dumpAttempts {
-            let sequence = takeSequence()
-            if let error = socket.send(request(sequence)) { throw KernelCallError(operation: operation, error: error) }
-            var dump = NetlinkDump(sequence: sequence)
-            var overrun = false
-            // The deadline bounds the wait for each part, not the whole dump.
-            while !dump.isComplete {
-                switch socket.receive(until: ContinuousClock.now.advanced(by: answerTimeout)) {
-                case .messages(let messages):
-                    do {
-                        try dump.receive(messages)
-                    } catch {
-                        throw KernelCallError(operation: operation, error: .badMessage, message: "\(error)")
-                    }
-                case .overrun:
-                    overrun = true
-                case .timedOut:
-                    throw KernelCallError(operation: operation, error: .timedOut,
-                                          message: "no answer within \(answerTimeout)")
-                case .failed(let error):
-                    throw KernelCallError(operation: operation, error: error)
-                case .malformed(let error):
-                    throw KernelCallError(operation: operation, error: .badMessage, message: "\(error)")
-                }
-            }
-            if let error = dump.error {
-                throw KernelCallError(operation: operation, error: error.error ?? .badMessage, message: error.message)
-            }
-            if dump.wasInterrupted || overrun { continue }
-            return dump.messages
-        }
-        throw KernelCallError(operation: operation, error: .interrupted,
-                              message: "inconsistent (NLM_F_DUMP_INTR) \(Self.dumpAttempts) times in a row")
+        try socket.dump(
+            operation: operation, attempts: Self.dumpAttempts, answerTimeout: answerTimeout,
+            makeDump: {
+                let sequence = takeSequence()
+                return (request(sequence), NetlinkDump(sequence: sequence))
+            },
+            receive: { dump, messages throws(NetlinkParseError) in try dump.receive(messages) },
+            state: { ($0.isComplete, $0.wasInterrupted, $0.error) }
+        ).messages
     }
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Collects the raw answer to any dump request (links, addresses): NLM_F_MULTI messages ended by NLMSG_DONE, whose
-// payload is an int error (linux/netlink.h). The caller reads the messages with the parser for their type.
-// RouteDump does the same for routes and reads them as it goes.
+// Collects the raw answer to any dump request (links, addresses, routes): NLM_F_MULTI messages ended by NLMSG_DONE,
+// whose payload is an int error (linux/netlink.h). NLM_F_DUMP_INTR on any part means the kernel's tables changed
+// while it walked them and the dump has to be repeated. The caller reads the messages with the parser for their type,
+// either after the dump (`messages`) or as they come (`receive(_:each:)`, which keeps none: RouteDump).
 
 /// The messages of one dump, gathered over as many receives as it takes.
 public struct NetlinkDump: Sendable {
@@ -19,8 +20,18 @@ public struct NetlinkDump: Sendable {
         self.sequence = sequence
     }
 
-    /// Takes the messages of one receive. Messages with another sequence number are ignored.
+    /// Takes the messages of one receive and keeps the data messages. Messages with another sequence number are
+    /// ignored.
     public mutating func receive(_ received: [NetlinkMessage]) throws(NetlinkParseError) {
+        var data: [NetlinkMessage] = []
+        try receive(received) { message throws(NetlinkParseError) in data.append(message) }
+        messages += data
+    }
+
+    /// Takes the messages of one receive and hands each data message to `each` instead of keeping it.
+    public mutating func receive(
+        _ received: [NetlinkMessage], each: (NetlinkMessage) throws(NetlinkParseError) -> Void
+    ) throws(NetlinkParseError) {
         for message in received where message.header.sequence == sequence && !isComplete {
             if message.header.flags.contains(.dumpInterrupted) { wasInterrupted = true }
             switch message.header.type {
@@ -39,7 +50,7 @@ public struct NetlinkDump: Sendable {
                     isComplete = true
                 }
             case .noop: break
-            default: messages.append(message)
+            default: try each(message)
             }
         }
     }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The real RouteProgrammer: route changes in batches over a NETLINK_ROUTE socket (NetlinkSocket, libmnl), answers
-// mapped back to operations by NetlinkBatch, dumps read by RouteDump. Decision 0007 has the design.
+// mapped back to operations by NetlinkBatch, dumps read by RouteDump (NetlinkSocket.dump does the retries). Decision 0007 has the design.
 //
 // Ownership. The kernel refuses an add over any existing route (NLM_F_EXCL) and a delete of another protocol's
 // route (the delete carries our rtm_protocol), but NLM_F_REPLACE replaces whoever owns the route. So the programmer
@@ -274,43 +274,17 @@ public final class NetlinkRouteProgrammer: RouteProgrammer {
     }
 
     private func dump(family: IPAddress.Family, routeProtocol: RouteProtocol) throws(KernelCallError) -> [KernelRoute] {
-        let operation = "dump \(family == .ipv4 ? "IPv4" : "IPv6") routes"
-        for _ in 0..<Self.dumpAttempts {
-            let sequence = nextSequence
-            nextSequence &+= 1
-            let request = NetlinkRequest.routeDump(family: family, routeProtocol: routeProtocol, table: nil,
-                                                   sequence: sequence)
-            if let error = socket.send(request) { throw KernelCallError(operation: operation, error: error) }
-            var dump = RouteDump(sequence: sequence)
-            var overrun = false
-            // The deadline bounds the wait for each part, not the whole dump, which may be long.
-            while !dump.isComplete {
-                switch socket.receive(until: ContinuousClock.now.advanced(by: answerTimeout)) {
-                case .messages(let messages):
-                    do {
-                        try dump.receive(messages)
-                    } catch {
-                        throw KernelCallError(operation: operation, error: .badMessage, message: "\(error)")
-                    }
-                case .overrun:
-                    overrun = true
-                    overruns += 1
-                case .timedOut:
-                    throw KernelCallError(operation: operation, error: .timedOut,
-                                          message: "no answer within \(answerTimeout)")
-                case .failed(let error):
-                    throw KernelCallError(operation: operation, error: error)
-                case .malformed(let error):
-                    throw KernelCallError(operation: operation, error: .badMessage, message: "\(error)")
-                }
-            }
-            if let error = dump.error {
-                throw KernelCallError(operation: operation, error: error.error ?? .badMessage, message: error.message)
-            }
-            if dump.wasInterrupted || overrun { continue }
-            return dump.routes
-        }
-        throw KernelCallError(operation: operation, error: .interrupted,
-                              message: "inconsistent (NLM_F_DUMP_INTR) \(Self.dumpAttempts) times in a row")
+        let dump = try socket.dump(
+            operation: "dump \(family == .ipv4 ? "IPv4" : "IPv6") routes", attempts: Self.dumpAttempts,
+            answerTimeout: answerTimeout, overrun: { overruns += 1 },
+            makeDump: {
+                let sequence = nextSequence
+                nextSequence &+= 1
+                return (NetlinkRequest.routeDump(family: family, routeProtocol: routeProtocol, table: nil,
+                                                 sequence: sequence), RouteDump(sequence: sequence))
+            },
+            receive: { dump, messages throws(NetlinkParseError) in try dump.receive(messages) },
+            state: { ($0.isComplete, $0.wasInterrupted, $0.error) })
+        return dump.routes
     }
 }

@@ -253,3 +253,50 @@ enum SocketFilter {
     static let accept: UInt32 = 0xffff_ffff
     static let drop: UInt32 = 0
 }
+
+extension NetlinkSocket {
+    /// Sends a dump request and feeds every part of its answer to `receive` until the dump is complete; starts again
+    /// when the kernel marks it inconsistent (NLM_F_DUMP_INTR) or the receive buffer overran, up to `attempts`
+    /// times. `makeDump` gets a fresh sequence number per attempt and returns the request and an empty collector.
+    /// The deadline bounds the wait for each part, not the whole dump, which may be long.
+    func dump<Dump>(
+        operation: String, attempts: Int, answerTimeout: Duration, overrun: () -> Void = {},
+        makeDump: () -> (request: [UInt8], dump: Dump),
+        receive: (inout Dump, [NetlinkMessage]) throws(NetlinkParseError) -> Void,
+        state: (Dump) -> (isComplete: Bool, wasInterrupted: Bool, error: NetlinkErrorMessage?)
+    ) throws(KernelCallError) -> Dump {
+        for _ in 0..<attempts {
+            var (request, dump) = makeDump()
+            if let error = send(request) { throw KernelCallError(operation: operation, error: error) }
+            var overran = false
+            while !state(dump).isComplete {
+                switch self.receive(until: ContinuousClock.now.advanced(by: answerTimeout)) {
+                case .messages(let messages):
+                    do {
+                        try receive(&dump, messages)
+                    } catch {
+                        throw KernelCallError(operation: operation, error: .badMessage, message: "\(error)")
+                    }
+                case .overrun:
+                    overran = true
+                    overrun()
+                case .timedOut:
+                    throw KernelCallError(operation: operation, error: .timedOut,
+                                          message: "no answer within \(answerTimeout)")
+                case .failed(let error):
+                    throw KernelCallError(operation: operation, error: error)
+                case .malformed(let error):
+                    throw KernelCallError(operation: operation, error: .badMessage, message: "\(error)")
+                }
+            }
+            let outcome = state(dump)
+            if let error = outcome.error {
+                throw KernelCallError(operation: operation, error: error.error ?? .badMessage, message: error.message)
+            }
+            if outcome.wasInterrupted || overran { continue }
+            return dump
+        }
+        throw KernelCallError(operation: operation, error: .interrupted,
+                              message: "inconsistent (NLM_F_DUMP_INTR) \(attempts) times in a row")
+    }
+}
