@@ -260,6 +260,15 @@ public actor KernelSync {
 
     /// A new configuration (SIGHUP): pools, subnets, tunnel data, blackholes or kernel settings changed.
     public func reconfigure(_ new: Configuration) {
+        var new = new
+        if new.settings.routeProtocol != settings.routeProtocol || new.settings.table != settings.table {
+            // The programmer and every installed route carry the old number and table; moving them is a restart.
+            logger.warning(
+                "kernel routeProtocol/table changed; takes effect on restart",
+                metadata: ["protocol": "\(settings.routeProtocol)", "table": "\(settings.table)"])
+            new.settings.routeProtocol = settings.routeProtocol
+            new.settings.table = settings.table
+        }
         guard new != configuration else { return }
         let devicesChanged = new.settings != configuration.settings || new.tunnelEndpoints != configuration.tunnelEndpoints
         configuration = new
@@ -275,7 +284,8 @@ public actor KernelSync {
         guard started else { return }
         if devicesChanged && programming { setUpDevices() }
         replanAll()
-        if programming { syncAll(deletingUnwanted: true) }
+        // Before the sweep, routes an earlier run left are still waiting for the peers' tables.
+        if programming { syncAll(deletingUnwanted: totals.swept) }
     }
 
     // MARK: Reports

@@ -298,4 +298,16 @@ import Testing
             kind: .unicast([NextHop(gateway: IPAddress("10.0.1.3")!, interfaceIndex: tunnel.index, onLink: true)]),
             priority: 1024)))
     }
+
+    @Test func aReloadMovesTheBlackholesButNotTheProtocolNumber() async {
+        let (sync, kernel, _) = Self.make()
+        await sync.start()
+        await sync.sweep()
+        var moved = Self.configuration()
+        moved.blackholes = [IPPrefix("10.244.1.0/26")!]
+        moved.settings.routeProtocol = 99  // needs a restart: ignored here
+        await sync.reconfigure(moved)
+        #expect(kernel.routes == [KernelRoute(prefix: IPPrefix("10.244.1.0/26")!, kind: .blackhole, priority: 1024)])
+        #expect(await sync.kernelSettings.routeProtocol == 12)
+    }
 }
