@@ -43,6 +43,15 @@ struct SwiftletD: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(name: .long, help: "Also answer BIRD's control protocol on this socket (for calico/node and birdcl), e.g. /var/run/calico/bird.ctl.")
+    var birdSocket: String?
+
+    @Option(name: .long, help: "BIRD-compatible socket for the IPv6 sessions (calico/node's bird6.ctl).")
+    var bird6Socket: String?
+
+    @Option(name: .long, help: "Serve Prometheus metrics on HOST:PORT (/metrics); off by default.")
+    var metricsAddress: String?
+
     @Flag(name: .long, help: "Leave the kernel's routes alone whatever the configuration says (no netlink at all).")
     var noKernel = false
 
@@ -92,6 +101,21 @@ struct SwiftletD: AsyncParsableCommand {
             eventLoopGroup: group, logger: Logger(label: "control"))
         var serviceList: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: daemon), .init(service: control)]
         if let kernelService { serviceList.append(.init(service: kernelService)) }
+        for (path, family) in [(birdSocket, BirdSocketFamily.ipv4), (bird6Socket, .ipv6)] {
+            guard let path else { continue }
+            if let service = BirdControlService.make(
+                path: path, family: family, speaker: speaker, configuration: { await state.current },
+                kernel: kernelService?.kernel, startedAt: ProcessInfoLite.now(), logger: Logger(label: "bird-socket"))
+            {
+                serviceList.append(.init(service: service))
+            }
+        }
+        if let metricsAddress,
+            let service = MetricsService.make(
+                address: metricsAddress, speaker: speaker, kernel: kernelService?.kernel, logger: Logger(label: "metrics"))
+        {
+            serviceList.append(.init(service: service))
+        }
         let services = ServiceGroup(
             configuration: .init(
                 services: serviceList,
