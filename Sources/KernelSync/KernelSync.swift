@@ -128,6 +128,9 @@ public actor KernelSync {
     /// Next-hop resolutions, cleared when the kernel's links, addresses or routes change.
     private var resolutions: [IPAddress: KernelRoutePlanner.Resolution?] = [:]
     var totals = Counters()
+    /// How long the last batch took to program, and all batches together (metrics: `swiftlet_kernel_sync_seconds`).
+    public private(set) var lastBatchDuration: Duration?
+    public private(set) var batchDurationTotal: Duration = .zero
     private var started = false
     /// Tunnel devices: what was found or made, and why one is unusable (for `show kernel`).
     var deviceNotes: [String] = []
@@ -459,7 +462,12 @@ public actor KernelSync {
         if operations.count > 1 { operations.sort { $0.prefix < $1.prefix } }
         if deletions.count > 1 { deletions.sort { $0.prefix < $1.prefix } }
         operations += deletions
+        let clock = ContinuousClock()
+        let batchStart = clock.now
         let failures = routes.apply(operations)
+        let elapsed = clock.now - batchStart
+        lastBatchDuration = elapsed
+        batchDurationTotal += elapsed
         totals.batches += 1
         for operation in operations {
             switch operation {
