@@ -175,9 +175,11 @@ enum HTTPRequestLine {
     /// nil until the blank line ending the headers arrived (CRLF CRLF, or LF LF from lax clients).
     static func parse(_ bytes: [UInt8]) -> Parsed? {
         guard let end = headerEnd(bytes) else { return nil }
-        let headText = String(decoding: bytes[..<end], as: UTF8.self)
-        let firstLine = headText.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        let words = firstLine.trimmingSuffix("\r").split(separator: " ", omittingEmptySubsequences: true)
+        // Bytes, not Characters: Swift reads CR LF as one Character.
+        var lineEnd = bytes[..<end].firstIndex(of: 0x0A) ?? end
+        if lineEnd > 0 && bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+        let firstLine = String(decoding: bytes[..<lineEnd], as: UTF8.self)
+        let words = firstLine.split(separator: " ", omittingEmptySubsequences: true)
         guard words.count == 3, words[2].hasPrefix("HTTP/1."), words[1].hasPrefix("/") else {
             return .bad(400, "Bad Request")
         }
@@ -192,8 +194,4 @@ enum HTTPRequestLine {
         }
         return nil
     }
-}
-
-extension Substring {
-    fileprivate func trimmingSuffix(_ suffix: String) -> Substring { hasSuffix(suffix) ? dropLast(suffix.count) : self }
 }
