@@ -24,6 +24,11 @@ public enum ControlRequest: Hashable, Sendable {
     case showRoute(RouteQuery)
     /// Swiftlet's kernel routes: every prefix, or one (`{"command":"showKernel","prefix":"10.244.0.64/26"}`).
     case showKernel(prefix: String?)
+    /// Re-read the configuration file, as SIGHUP does; the answer says what changed (`reload`) or lists every error
+    /// (`error` with code `configInvalid`, the running configuration unchanged).
+    case reload
+    /// The configuration in force, as resolved (`config`).
+    case showConfig
 
     /// The wire name of the command.
     public var command: String {
@@ -36,13 +41,15 @@ public enum ControlRequest: Hashable, Sendable {
         case .restart: "restart"
         case .showRoute: "showRoute"
         case .showKernel: "showKernel"
+        case .reload: "reload"
+        case .showConfig: "showConfig"
         }
     }
 
     /// The protocol (session) the request is about, if any.
     public var protocolName: String? {
         switch self {
-        case .showStatus, .showProtocols, .showKernel: nil
+        case .showStatus, .showProtocols, .showKernel, .reload, .showConfig: nil
         case .showProtocol(let name), .enable(let name): name
         case .disable(let name, _), .restart(let name, _): name
         case .showRoute(let query): query.peer
@@ -69,6 +76,8 @@ extension ControlRequest: Codable {
         case "restart": self = .restart(name: try name(), message: try message())
         case "showRoute": self = .showRoute(try RouteQuery(from: decoder))
         case "showKernel": self = .showKernel(prefix: try container.decodeIfPresent(String.self, forKey: .prefix))
+        case "reload": self = .reload
+        case "showConfig": self = .showConfig
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .command, in: container, debugDescription: "unknown command '\(command)'")
@@ -79,7 +88,7 @@ extension ControlRequest: Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(command, forKey: .command)
         switch self {
-        case .showStatus, .showProtocols:
+        case .showStatus, .showProtocols, .reload, .showConfig:
             break
         case .showProtocol(let name), .enable(let name):
             try container.encode(name, forKey: .name)

@@ -12,6 +12,10 @@ public enum ControlResponse: Hashable, Sendable {
     /// The answer to `showRoute`.
     case route(RouteReport)
     case kernel(KernelReport)
+    /// The answer to a `reload` that was applied: what changed.
+    case reload(ReloadReport)
+    /// The answer to `showConfig`.
+    case config(ConfigReport)
     /// The request was carried out; the text says what happened.
     case ok(String)
     /// The request was not carried out.
@@ -26,6 +30,9 @@ public enum ControlResponse: Hashable, Sendable {
         case invalidRequest
         /// The daemon could not carry out a well-formed request.
         case `internal`
+        /// A reload found errors in the configuration; the message has a first line saying so, then one line per
+        /// error (`file:line:column: field: message`). The running configuration stays in force.
+        case configInvalid
 
         public init(from decoder: any Decoder) throws {
             let raw = try decoder.singleValueContainer().decode(String.self)
@@ -36,7 +43,7 @@ public enum ControlResponse: Hashable, Sendable {
 
 extension ControlResponse: Codable {
     private enum CodingKeys: String, CodingKey {
-        case status, protocols, `protocol`, route, kernel, ok, error
+        case status, protocols, `protocol`, route, kernel, reload, config, ok, error
     }
 
     private struct ErrorBody: Codable {
@@ -48,7 +55,7 @@ extension ControlResponse: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         guard container.allKeys.count == 1, let key = container.allKeys.first else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: [], debugDescription: "a response has exactly one of status, protocols, protocol, route, ok, error"))
+                .init(codingPath: [], debugDescription: "a response has exactly one of status, protocols, protocol, route, kernel, reload, config, ok, error"))
         }
         switch key {
         case .status: self = .status(try container.decode(DaemonStatus.self, forKey: key))
@@ -56,6 +63,8 @@ extension ControlResponse: Codable {
         case .protocol: self = .protocol(try container.decode(ProtocolDetail.self, forKey: key))
         case .route: self = .route(try container.decode(RouteReport.self, forKey: key))
         case .kernel: self = .kernel(try container.decode(KernelReport.self, forKey: key))
+        case .reload: self = .reload(try container.decode(ReloadReport.self, forKey: key))
+        case .config: self = .config(try container.decode(ConfigReport.self, forKey: key))
         case .ok: self = .ok(try container.decode(String.self, forKey: key))
         case .error:
             let body = try container.decode(ErrorBody.self, forKey: key)
@@ -71,6 +80,8 @@ extension ControlResponse: Codable {
         case .protocol(let detail): try container.encode(detail, forKey: .protocol)
         case .route(let report): try container.encode(report, forKey: .route)
         case .kernel(let report): try container.encode(report, forKey: .kernel)
+        case .reload(let report): try container.encode(report, forKey: .reload)
+        case .config(let report): try container.encode(report, forKey: .config)
         case .ok(let text): try container.encode(text, forKey: .ok)
         case .error(let code, let message): try container.encode(ErrorBody(code: code, message: message), forKey: .error)
         }

@@ -51,7 +51,10 @@ struct ControlOptions: ParsableArguments {
                 }
                 if json { print(ControlCodec.text(ofLine: line)) }
                 if case .error(let code, let message) = response {
-                    Self.printError("\(message) (\(code.rawValue))")
+                    // A multi-line message (a rejected reload) is a summary line, then one line per item.
+                    var lines = message.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                    Self.printError("\(lines.removeFirst()) (\(code.rawValue))")
+                    for line in lines { Self.printLine(line) }
                     throw Self.daemonError
                 }
                 if !json { try body(request, response) }
@@ -71,6 +74,12 @@ struct ControlOptions: ParsableArguments {
     func unexpected(_ response: ControlResponse, for request: ControlRequest) -> Error {
         Self.printError("unexpected answer from swiftletd on \(socketPath) to \(request.command)")
         return Self.unreachable
+    }
+
+    /// One line on stderr as it is (no "swiftletctl:" prefix).
+    static func printLine(_ line: String) {
+        let text = line + "\n"
+        _ = text.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress!, $0.count - 1) }
     }
 
     static func printError(_ message: String) {

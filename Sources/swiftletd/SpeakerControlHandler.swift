@@ -14,6 +14,10 @@ struct SpeakerControlHandler: ControlRequestHandler {
     let startedAt: Double
     /// nil when the daemon runs without the kernel (`--no-kernel`, or no netlink).
     let kernel: KernelSync?
+    /// The configuration file, for `show config`.
+    var configFile = ""
+    /// The shared reload (SIGHUP does the same); nil answers `reload` with an error.
+    var reload: (@Sendable () async -> ReloadOutcome)?
     static let version = "swiftletd 0.1.0"
 
     func handle(_ request: ControlRequest) async -> ControlResponse {
@@ -49,6 +53,11 @@ struct SpeakerControlHandler: ControlRequestHandler {
             return await speaker.enable(name) ? .ok("\(name): enabled") : unknown(name)
         case .restart(let name, let message):
             return await speaker.restart(name, message: message) ? .ok("\(name): restarted") : unknown(name)
+        case .reload:
+            guard let reload else { return .error(code: .internal, message: "this daemon cannot reload") }
+            return await reload().response
+        case .showConfig:
+            return .config(ConfigReportBuilder.report(await configuration(), configFile: configFile, kernelActive: kernel != nil))
         case .showRoute(let query):
             let result = await speaker.routing { engine in RouteReportBuilder.report(query, engine: engine) }
             switch result {

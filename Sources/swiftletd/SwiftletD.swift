@@ -40,8 +40,22 @@ struct SwiftletD: AsyncParsableCommand {
     @Option(name: .long, help: "Log format: logfmt or json.")
     var logFormat: String = "logfmt"
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Log level: trace, debug, info, notice, warning, error, critical; per subsystem as SUBSYSTEM=LEVEL.",
+            discussion: """
+                Repeatable and comma-separated; a later item wins: --log-level info --log-level kernel=debug,session=warning. \
+                Subsystems (logger labels): \(LogLevels.subsystems.joined(separator: ", ")). Default: info.
+                """,
+            valueName: "level|subsystem=level"))
+    var logLevel: [String] = []
+
+    @Option(name: .long, help: "Write one message about one peer at most this many times per --log-repeat-window; then count it.")
+    var logRepeatLimit: Int = 20
+
+    @Option(name: .long, help: "Seconds of the repeat window; the count is logged as \"repeated K times\" when it ends. 0: no limit.")
+    var logRepeatWindow: Double = 60
 
     @Option(name: .long, help: "Also answer BIRD's control protocol on this socket (for calico/node and birdcl), e.g. /var/run/calico/bird.ctl.")
     var birdSocket: String?
@@ -57,6 +71,13 @@ struct SwiftletD: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Validate the configuration and exit: 0 if valid, 1 with errors naming file, line and field.")
     var check = false
+
+    func validate() throws {
+        do { _ = try LogLevels.parse(logLevel) } catch { throw ValidationError(error.description) }
+        guard LogLineFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format is logfmt or json") }
+        guard logRepeatLimit >= 1 else { throw ValidationError("--log-repeat-limit must be at least 1") }
+        guard logRepeatWindow >= 0 else { throw ValidationError("--log-repeat-window must not be negative") }
+    }
 
     func run() async throws {
         let nodeName = node ?? ProcessInfoLite.environment("NODENAME") ?? ProcessInfoLite.hostname()
@@ -77,9 +98,7 @@ struct SwiftletD: AsyncParsableCommand {
             throw ExitCode(1)
         }
 
-        let format = LogfmtLogHandler.Format(rawValue: logFormat) ?? .logfmt
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, format: format, logLevel: level) }
+        let logWriter = bootstrapLogging()
         let logger = Logger(label: "swiftletd")
         for note in configuration.notes { logger.notice("config note", metadata: ["note": "\(note)"]) }
 
@@ -90,14 +109,16 @@ struct SwiftletD: AsyncParsableCommand {
         let kernelService =
             noKernel ? nil : await KernelService.make(configuration: configuration, speaker: speaker, logger: logger)
         if noKernel { logger.notice("--no-kernel: the kernel's routes are left alone") }
-        let daemon = SpeakerService(
+        let reloader = ConfigReloader(
             speaker: speaker, state: state, configPath: config, nodeName: nodeName, secretsDirectory: secretsDir,
             kernel: kernelService?.kernel, logger: logger)
+        let daemon = SpeakerService(speaker: speaker, state: state, reloader: reloader)
         let control = ControlServer(
             socketPath: controlSocket,
             handler: SpeakerControlHandler(
                 speaker: speaker, configuration: { await state.current }, startedAt: ProcessInfoLite.now(),
-                kernel: kernelService?.kernel),
+                kernel: kernelService?.kernel, configFile: config,
+                reload: { await reloader.reload(trigger: "control") }),
             eventLoopGroup: group, logger: Logger(label: "control"))
         var serviceList: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: daemon), .init(service: control)]
         if let kernelService { serviceList.append(.init(service: kernelService)) }
@@ -125,8 +146,29 @@ struct SwiftletD: AsyncParsableCommand {
                 "version": "\(SpeakerControlHandler.version)", "node": "\(nodeName)", "router_id": "\(configuration.routerID)",
                 "as": "\(configuration.localAS)", "peers": "\(configuration.peers.count)",
             ])
+        // Windows of suppressed repeats end on time even when nothing else is logged.
+        let repeatFlush = Task {
+            while !Task.isCancelled, logRepeatWindow > 0 {
+                try? await Task.sleep(for: .seconds(1))
+                logWriter.flushExpired()
+            }
+        }
+        defer { repeatFlush.cancel() }
         try await services.run()
         logger.info("stopped")
+        logWriter.flushExpired()
+    }
+
+    /// One writer for every logger: per-subsystem levels from --log-level, repeats limited per message and peer.
+    private func bootstrapLogging() -> LogWriter {
+        let levels = (try? LogLevels.parse(logLevel)) ?? LogLevels()
+        let writer = LogfmtLogHandler.stderrWriter(
+            format: LogLineFormat(rawValue: logFormat) ?? .logfmt,
+            limiter: LogRepeatLimiter(limit: logRepeatLimit, window: logRepeatWindow))
+        LoggingSystem.bootstrap { label in
+            LogfmtLogHandler(label: label, logLevel: Logger.Level(levels.level(for: label)), writer: writer)
+        }
+        return writer
     }
 
     private func printError(_ text: String) {
@@ -146,11 +188,8 @@ actor ConfigurationState {
 struct SpeakerService: Service {
     let speaker: BGPSpeaker
     let state: ConfigurationState
-    let configPath: String
-    let nodeName: String
-    let secretsDirectory: String?
-    let kernel: KernelSync?
-    let logger: Logger
+    /// The reload SIGHUP shares with `swiftletctl reload`.
+    let reloader: ConfigReloader
 
     func run() async throws {
         let configuration = await state.current
@@ -169,31 +208,10 @@ struct SpeakerService: Service {
         await speaker.shutdown()
     }
 
-    /// SIGHUP: a config that does not load leaves the running one in force.
-    func reload() async {
-        switch ConfigLoader.load(path: configPath, nodeName: nodeName, secretsDirectory: secretsDirectory) {
-        case .failure(let errors):
-            logger.error("reload rejected; the running configuration stays in force", metadata: ["errors": "\(errors)"])
-        case .success(let configuration):
-            let old = await state.current
-            if old.listenAddress != configuration.listenAddress || old.listenPort != configuration.listenPort {
-                logger.warning("listen address or port changed; takes effect on restart")
-            }
-            await state.replace(configuration)
-            await speaker.apply(configuration.peers.map { PeerDefinition($0, configuration: configuration) })
-            if old.exportScope != configuration.exportScope || old.communityAdvertisements != configuration.communityAdvertisements {
-                await speaker.setExportPolicy(configuration.exportPolicy)
-            }
-            if old.dynamicNeighbors != configuration.dynamicNeighbors {
-                await speaker.setDynamicNeighbors(
-                    configuration.dynamicNeighbors.map { DynamicNeighborDefinition($0, configuration: configuration) })
-            }
-            if old.originated != configuration.originated {
-                await speaker.setOriginated(configuration.originations)
-            }
-            await kernel?.reconfigure(KernelSync.Configuration(configuration))
-            logger.info("configuration reloaded", metadata: ["peers": "\(configuration.peers.count)"])
-        }
+    /// SIGHUP: the shared reload; it logs what changed, or every error while the running configuration stays.
+    @discardableResult
+    func reload() async -> ReloadOutcome {
+        await reloader.reload(trigger: "SIGHUP")
     }
 }
 

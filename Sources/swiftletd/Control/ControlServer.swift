@@ -110,9 +110,9 @@ struct ControlServer: Service {
             return
         }
         switch request {
-        case .showStatus, .showProtocols, .showProtocol, .showRoute, .showKernel:
+        case .showStatus, .showProtocols, .showProtocol, .showRoute, .showKernel, .showConfig:
             break
-        case .enable, .disable, .restart:
+        case .enable, .disable, .restart, .reload:
             // Operator actions that change sessions leave a trace in the log.
             logger.notice("control request", metadata: ["command": "\(request.command)", "name": "\(request.protocolName ?? "")"])
         }

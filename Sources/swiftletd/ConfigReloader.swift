@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: Apache-2.0
+// The one reload, shared by SIGHUP and `swiftletctl reload`: read the configuration file again; if it does not load,
+// keep the running configuration and return every error; otherwise apply it (the speaker touches only peers whose
+// definition changed) and return what changed. Reloads run one at a time, in the order they were asked for.
+
+import BGPTransport
+import ClusterModel
+import ControlProtocol
+import Datastore
+import KernelSync
+import Logging
+
+/// What one reload did.
+enum ReloadOutcome: Sendable {
+    case applied(ReloadReport)
+    /// The file did not load; nothing changed.
+    case rejected(ConfigErrors)
+
+    /// The control protocol's answer.
+    var response: ControlResponse {
+        switch self {
+        case .applied(let report): .reload(report)
+        case .rejected(let errors): .error(code: .configInvalid, message: Self.rejectionMessage(errors))
+        }
+    }
+
+    /// First line: what happened; then one `file:line:column: field: message` line per error.
+    static func rejectionMessage(_ errors: ConfigErrors) -> String {
+        (["reload rejected (\(errors.count) error(s)); the running configuration stays in force"]
+            + errors.map(\.description)).joined(separator: "\n")
+    }
+}
+
+/// Reloads the configuration file into the running daemon.
+actor ConfigReloader {
+    let speaker: BGPSpeaker
+    let state: ConfigurationState
+    let configPath: String
+    let nodeName: String
+    let secretsDirectory: String?
+    let kernel: KernelSync?
+    let logger: Logger
+    /// The reload in progress or last finished; the next one waits for it.
+    private var tail: Task<ReloadOutcome, Never>?
+
+    init(
+        speaker: BGPSpeaker, state: ConfigurationState, configPath: String, nodeName: String,
+        secretsDirectory: String?, kernel: KernelSync?, logger: Logger
+    ) {
+        self.speaker = speaker
+        self.state = state
+        self.configPath = configPath
+        self.nodeName = nodeName
+        self.secretsDirectory = secretsDirectory
+        self.kernel = kernel
+        self.logger = logger
+    }
+
+    /// Reloads and logs the outcome; `trigger` ("SIGHUP", "control") goes into the log line.
+    func reload(trigger: String) async -> ReloadOutcome {
+        let previous = tail
+        let task = Task {
+            _ = await previous?.value
+            return await self.perform(trigger: trigger)
+        }
+        tail = task
+        return await task.value
+    }
+
+    private func perform(trigger: String) async -> ReloadOutcome {
+        let outcome: ReloadOutcome
+        switch ConfigLoader.load(path: configPath, nodeName: nodeName, secretsDirectory: secretsDirectory) {
+        case .failure(let errors):
+            outcome = .rejected(errors)
+        case .success(let configuration):
+            outcome = .applied(await apply(configuration))
+        }
+        log(outcome, trigger: trigger)
+        return outcome
+    }
+
+    private func log(_ outcome: ReloadOutcome, trigger: String) {
+        switch outcome {
+        case .rejected(let errors):
+            logger.error(
+                "reload rejected; the running configuration stays in force",
+                metadata: ["trigger": "\(trigger)", "errors": "\(errors.count)"])
+            for error in errors {
+                logger.error(
+                    "configuration error",
+                    metadata: [
+                        "trigger": "\(trigger)", "file": "\(error.file)", "line": "\(error.line)",
+                        "column": "\(error.column)", "field": "\(error.field)", "error": "\(error.message)",
+                    ])
+            }
+        case .applied(let report):
+            logger.info(
+                "configuration reloaded",
+                metadata: [
+                    "trigger": "\(trigger)", "peers_added": "\(report.peersAdded.joined(separator: ","))",
+                    "peers_removed": "\(report.peersRemoved.joined(separator: ","))",
+                    "peers_changed": "\(report.peersChanged.joined(separator: ","))",
+                    "peers_unchanged": "\(report.peersUnchanged.count)",
+                    "other_changes": "\(report.otherChanges.joined(separator: "; "))",
+                ])
+            for note in report.notes { logger.notice("config note", metadata: ["note": "\(note)"]) }
+        }
+    }
+
+    /// Applies a configuration that loaded; returns what changed.
+    private func apply(_ configuration: DaemonConfiguration) async -> ReloadReport {
+        let old = await state.current
+        var report = Self.compare(old: old, new: configuration)
+        report.configFile = configPath
+        await state.replace(configuration)
+        await speaker.apply(configuration.peers.map { PeerDefinition($0, configuration: configuration) })
+        if old.exportScope != configuration.exportScope || old.communityAdvertisements != configuration.communityAdvertisements {
+            await speaker.setExportPolicy(configuration.exportPolicy)
+        }
+        if old.dynamicNeighbors != configuration.dynamicNeighbors {
+            await speaker.setDynamicNeighbors(
+                configuration.dynamicNeighbors.map { DynamicNeighborDefinition($0, configuration: configuration) })
+        }
+        if old.originated != configuration.originated {
+            await speaker.setOriginated(configuration.originations)
+        }
+        await kernel?.reconfigure(KernelSync.Configuration(configuration))
+        return report
+    }
+
+    /// What applying `new` over `old` changes. Peers compare as the speaker compares them (their session
+    /// definitions), so "changed" is exactly the set of sessions the speaker restarts.
+    static func compare(old: DaemonConfiguration, new: DaemonConfiguration) -> ReloadReport {
+        let before = Dictionary(
+            old.peers.map { ($0.name, PeerDefinition($0, configuration: old)) }, uniquingKeysWith: { first, _ in first })
+        let after = Dictionary(
+            new.peers.map { ($0.name, PeerDefinition($0, configuration: new)) }, uniquingKeysWith: { first, _ in first })
+        var report = ReloadReport(configFile: "")
+        for name in after.keys.sorted() {
+            switch before[name] {
+            case nil: report.peersAdded.append(name)
+            case let definition? where definition != after[name]: report.peersChanged.append(name)
+            default: report.peersUnchanged.append(name)
+            }
+        }
+        report.peersRemoved = before.keys.filter { after[$0] == nil }.sorted()
+
+        var other: [String] = []
+        if old.listenAddress != new.listenAddress || old.listenPort != new.listenPort {
+            other.append("listen address or port (takes effect on restart)")
+        }
+        if old.routerID != new.routerID || old.localAS != new.localAS || old.routeReflectorClusterID != new.routeReflectorClusterID {
+            other.append("router ID, AS or cluster ID (sessions restarted; the routing engine takes it on restart)")
+        }
+        if old.exportScope != new.exportScope || old.communityAdvertisements != new.communityAdvertisements {
+            other.append("export policy")
+        }
+        if old.dynamicNeighbors != new.dynamicNeighbors { other.append("dynamic neighbors") }
+        if old.originated != new.originated { other.append("originated routes") }
+        if old.ipPools != new.ipPools { other.append("IP pools") }
+        if old.kernel != new.kernel || old.nodeSubnets != new.nodeSubnets || old.tunnelEndpoints != new.tunnelEndpoints {
+            other.append("kernel settings")
+        }
+        if old.ipv6Address != new.ipv6Address { other.append("IPv6 address") }
+        if old.logSeverity != new.logSeverity { other.append("logSeverityScreen (not applied; use --log-level)") }
+        report.otherChanges = other
+        report.notes = new.notes
+        return report
+    }
+}
