@@ -28,6 +28,8 @@ struct ControlConnectionTests {
         case .showProtocol(let name), .disable(let name, _), .enable(let name), .restart(let name, _):
             .respond(.error(code: .unknownProtocol, message: "no protocol named '\(name)'"))
         case .showKernel: .respond(.kernel(KernelReportTests.report))
+        case .reload: .respond(.reload(ReloadConfigTests.reload))
+        case .showConfig: .respond(.config(ReloadConfigTests.config))
         }
     }
 
