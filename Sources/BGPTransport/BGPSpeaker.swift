@@ -109,7 +109,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         for definition in definitions {
             if let existing = peers[definition.name] {
                 guard existing.definition != definition else { continue }
-                logger.info("peer reconfigured; restarting its session", metadata: ["peer": "\(definition.name)"])
+                logger.info("peer reconfigured; restarting its session", metadata: peerMetadata(definition.name))
                 let actions = peers[definition.name]!.fsm.stop(.otherConfigurationChange, now: now)
                 perform(actions, for: definition.name)
                 peers[definition.name] = nil
@@ -124,6 +124,14 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             perform(actions, for: definition.name)
         }
         await setListenerTTLs()
+    }
+
+    /// Log metadata for a line about a peer: its name and address (every session line carries both).
+    private func peerMetadata(_ name: String, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        var metadata = extra
+        metadata["peer"] = "\(name)"
+        if let address = peers[name]?.definition.address { metadata["address"] = "\(address)" }
+        return metadata
     }
 
     /// Listens for incoming sessions. With no address, on both 0.0.0.0 and :: (IPv6-only, so that IPv4 peers keep
@@ -191,7 +199,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         let ttl = SocketOptions.outgoingTTL(definition.socketOptions) ?? -1
         try? await SocketOptions.setTTL(on: child.channel, family: remote.family, ttl: ttl).get()
         register(child, id: id, peer: name)
-        logger.debug("accepted connection", metadata: ["peer": "\(name)", "connection": "\(id)"])
+        logger.debug("accepted connection", metadata: peerMetadata(name, ["connection": "\(id)"]))
         let actions = peers[name]!.fsm.incomingConnection(id, now: now)
         perform(actions, for: name)
     }
@@ -238,7 +246,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         peers[name] = Peer(definition: definition, fsm: fsm)
         peerByAddress[address] = name
         dynamicPeers.insert(name)
-        logger.info("dynamic neighbor accepted", metadata: ["peer": "\(name)", "range": "\(range.name)"])
+        logger.info("dynamic neighbor accepted", metadata: peerMetadata(name, ["range": "\(range.name)"]))
         perform(peers[name]!.fsm.start(now: now), for: name)
         return name
     }
@@ -250,7 +258,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         peerByAddress[peer.definition.address] = nil
         peers[name] = nil
         dynamicPeers.remove(name)
-        logger.info("dynamic neighbor removed", metadata: ["peer": "\(name)"])
+        logger.info("dynamic neighbor removed", metadata: ["peer": "\(name)", "address": "\(peer.definition.address)"])
     }
 
     // MARK: Outgoing connections
@@ -290,7 +298,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                 if case ChannelError.connectTimeout = error, definition.socketOptions.password != nil {
                     reason += " (TCP-MD5 is configured: a key mismatch drops SYNs silently; check the password on both sides)"
                 }
-                logger.debug("connect failed", metadata: ["peer": "\(name)", "error": "\(reason)"])
+                logger.debug("connect failed", metadata: ["peer": "\(name)", "address": "\(definition.address)", "error": "\(reason)"])
                 await self.outgoingFailed(id, peer: name, reason: reason)
             }
         }
@@ -311,7 +319,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     private func outgoingFailed(_ id: ConnectionID, peer name: String, reason: String) {
         guard pendingConnects.removeValue(forKey: id) != nil, peers[name] != nil else { return }
         if reason.contains("TCP-MD5") {
-            logger.warning("connect timed out; check TCP-MD5 password", metadata: ["peer": "\(name)"])
+            logger.warning("connect timed out; check TCP-MD5 password", metadata: peerMetadata(name))
         }
         let actions = peers[name]!.fsm.connectionFailed(id, reason: reason, now: now)
         perform(actions, for: name)
@@ -325,16 +333,16 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         switch message.message {
         case .notification(let notification):
             peers[name]!.lastNotificationReceived = (notification, wallTime(now))
-            logger.warning("NOTIFICATION received", metadata: ["peer": "\(name)", "notification": "\(notification.summary)", "data": "\(notification.data.hexString)"])
+            logger.warning("NOTIFICATION received", metadata: peerMetadata(name, ["notification": "\(notification.summary)", "data": "\(notification.data.hexString)"]))
         case .update(let update):
             peers[name]!.prefixesReceived += update.announced.count + (update.attributes.mpReach?.nlri.count ?? 0)
             for error in message.updateErrors {
                 logger.warning(
                     "malformed UPDATE handled per RFC 7606",
-                    metadata: [
-                        "peer": "\(name)", "action": "\(error.action)", "reason": "\(error.reason)",
+                    metadata: peerMetadata(name, [
+                        "action": "\(error.action)", "reason": "\(error.reason)",
                         "notification": "\(error.notification.code.rawValue)/\(error.notification.subcode)",
-                    ])
+                    ]))
             }
         default: break
         }
@@ -347,7 +355,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             connections.removeValue(forKey: id)?.handle.close()
             return
         }
-        logger.warning("bad message from peer; closing with NOTIFICATION", metadata: ["peer": "\(name)", "notification": "\(notification.summary)", "data": "\(notification.data.hexString)"])
+        logger.warning("bad message from peer; closing with NOTIFICATION", metadata: peerMetadata(name, ["notification": "\(notification.summary)", "data": "\(notification.data.hexString)"]))
         let actions = peers[name]!.fsm.decodeFailed(notification, on: id, now: now)
         perform(actions, for: name)
         // A connection the FSM no longer tracks must still close.
@@ -428,7 +436,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                 let queued = queuedBytes[id, default: 0] + buffer.readableBytes
                 if queued > Self.maximumQueuedBytes, message.type != .notification {
                     // The peer has not read 64 MiB: end the session (RFC 4486 Out of Resources) instead of growing.
-                    logger.error("send queue limit reached; closing", metadata: ["peer": "\(name)", "queued": "\(queued)"])
+                    logger.error("send queue limit reached; closing", metadata: peerMetadata(name, ["queued": "\(queued)"]))
                     perform(peers[name]!.fsm.stop(.outOfResources, now: now), for: name)
                     perform(peers[name]!.fsm.start(now: now), for: name)
                     return
@@ -438,7 +446,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                 peers[name]?.messagesOut[message.type, default: 0] += 1
                 if case .notification(let notification) = message {
                     peers[name]?.lastNotificationSent = (notification, wallTime(now))
-                    logger.warning("NOTIFICATION sent", metadata: ["peer": "\(name)", "notification": "\(notification.summary)"])
+                    logger.warning("NOTIFICATION sent", metadata: peerMetadata(name, ["notification": "\(notification.summary)"]))
                 }
             case .close(let id):
                 queuedBytes[id] = nil
@@ -458,19 +466,19 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                 }
                 logger.info(
                     "session established",
-                    metadata: [
-                        "peer": "\(name)", "connection": "\(id)", "peer_as": "\(negotiated.peerAS)",
+                    metadata: peerMetadata(name, [
+                        "connection": "\(id)", "peer_as": "\(negotiated.peerAS)",
                         "peer_id": "\(negotiated.peerIdentifier)", "hold": "\(negotiated.holdTime)",
                         "families": "\(negotiated.families.sorted().map(\.description).joined(separator: ","))",
-                    ])
+                    ]))
             case .down(let reason):
-                logger.warning("session down", metadata: ["peer": "\(name)", "reason": "\(reason)"])
+                logger.warning("session down", metadata: peerMetadata(name, ["reason": "\(reason)"]))
                 performRouting(engine.peerDown(name))
                 if dynamicPeers.contains(name) { Task { await self.removeDynamicPeer(name) } }
             case .updateReceived(let update, let errors):
                 performRouting(engine.received(update, errors: errors, from: name))
             case .routeRefreshReceived(let refresh):
-                logger.debug("ROUTE-REFRESH received", metadata: ["peer": "\(name)", "family": "\(refresh.family)"])
+                logger.debug("ROUTE-REFRESH received", metadata: peerMetadata(name, ["family": "\(refresh.family)"]))
                 performRouting(engine.routeRefresh(refresh, from: name))
             }
         }
@@ -501,7 +509,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                 routeObserver?(Array(changes))
             case .log(let level, let message, let peer):
                 var metadata: Logger.Metadata = [:]
-                if let peer { metadata["peer"] = "\(peer)" }
+                if let peer { metadata = peerMetadata(peer) }
                 switch level {
                 case .debug: logger.debug("\(message)", metadata: metadata)
                 case .info: logger.info("\(message)", metadata: metadata)
@@ -536,7 +544,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         guard let (id, _) = peers[name]?.fsm.established, let handle = connections[id]?.handle else { return }
         let queued = queuedBytes[id, default: 0] + bytes.readableBytes
         if queued > Self.maximumQueuedBytes {
-            logger.error("send queue limit reached; closing", metadata: ["peer": "\(name)", "queued": "\(queued)"])
+            logger.error("send queue limit reached; closing", metadata: peerMetadata(name, ["queued": "\(queued)"]))
             perform(peers[name]!.fsm.stop(.outOfResources, now: now), for: name)
             perform(peers[name]!.fsm.start(now: now), for: name)
             return
@@ -624,7 +632,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     /// `disable NAME`: Cease 2 with the operator's message (RFC 8203/9003).
     public func disable(_ name: String, message: String?) -> Bool {
         guard peers[name] != nil else { return false }
-        logger.info("peer disabled by operator", metadata: ["peer": "\(name)"])
+        logger.info("peer disabled by operator", metadata: peerMetadata(name))
         perform(peers[name]!.fsm.stop(.administrativeShutdown(message: message), now: now), for: name)
         return true
     }
@@ -688,7 +696,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             do {
                 try await SocketOptions.setMD5(on: listener.channel, peer: definition.address, key: key).get()
             } catch {
-                logger.error("cannot set the TCP-MD5 key on the listener", metadata: ["peer": "\(definition.name)", "error": "\(error)"])
+                logger.error("cannot set the TCP-MD5 key on the listener", metadata: ["peer": "\(definition.name)", "address": "\(definition.address)", "error": "\(error)"])
             }
         }
     }
