@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // What `/metrics` says, read from the speaker and KernelSync at scrape time (a pull model: exact, nothing to keep in
-// step). Each scrape fills a fresh swift-prometheus registry with gauges and counters set to the current values and
-// emits it; metrics recorded through swift-metrics (MetricsSystem) live in a long-lived registry emitted after it.
+// step). Each scrape fills fresh swift-prometheus registries with gauges and counters set to the current values and
+// emits them; metrics recorded through swift-metrics (MetricsSystem) live in a long-lived registry emitted after it.
 // Labels are bounded by the configured peers: per peer, per message type, per address family, per kernel route
 // state; never per prefix. Names and meanings: docs/metrics.md.
 
@@ -45,18 +45,28 @@ struct MetricsCollector: Sendable {
 
     /// The exposition text (format 0.0.4).
     func render(now: Double) async -> [UInt8] {
-        let registry = PrometheusCollectorRegistry()
+        // One registry per family, emitted in the order first used: a registry emits its families in hash order,
+        // and a scrape read by a person should list sessions first and process metrics last.
+        var registries: [PrometheusCollectorRegistry] = []
+        var byName: [String: PrometheusCollectorRegistry] = [:]
+        func registry(_ name: String) -> PrometheusCollectorRegistry {
+            if let registry = byName[name] { return registry }
+            let registry = PrometheusCollectorRegistry()
+            registries.append(registry)
+            byName[name] = registry
+            return registry
+        }
         func gauge(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
-            registry.makeGauge(name: name, labels: labels, help: help).set(value)
+            registry(name).makeGauge(name: name, labels: labels, help: help).set(value)
         }
         func gauge(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Int) {
             gauge(name, help, labels, Double(value))
         }
         func counter(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Int) {
-            registry.makeCounter(name: name, labels: labels, help: help).increment(by: Int64(max(0, value)))
+            registry(name).makeCounter(name: name, labels: labels, help: help).increment(by: Int64(max(0, value)))
         }
         func counter(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
-            let counter = registry.makeCounter(name: name, labels: labels, help: help)
+            let counter = registry(name).makeCounter(name: name, labels: labels, help: help)
             if value > 0 { counter.increment(by: value) }
         }
 
@@ -200,7 +210,7 @@ struct MetricsCollector: Sendable {
 
         var buffer: [UInt8] = []
         buffer.reserveCapacity(4096 + peers.count * 4096)
-        registry.emit(into: &buffer)
+        for registry in registries { registry.emit(into: &buffer) }
         shared.emit(into: &buffer)
         return buffer
     }
