@@ -27,15 +27,15 @@ struct MetricsTests {
 
     @Test("Session, message and prefix counters match what the fake peer sent and received; NOTIFICATION codes")
     func countersMatchFakePeer() throws {
-        let port = testPort(40)
-        let metricsPort = testPort(41)
+        let port = testPort(60)
+        let metricsPort = testPort(61)
         let routes = 20
         let daemon = try MetricsDaemonProcess(
-            config: dutConfig(port: port, peers: ["127.0.6.1", "127.0.6.2"]), metricsAddress: "127.0.0.1:\(metricsPort)")
+            config: dutConfig(port: port, peers: ["127.0.61.1", "127.0.61.2"]), metricsAddress: "127.0.0.1:\(metricsPort)")
         defer { daemon.terminate() }
         let scrape = { try MetricsScrape.get(host: "127.0.0.1", port: metricsPort) }
-        let peer = ["peer_address": "127.0.6.1"]
-        let idle = ["peer_address": "127.0.6.2"]
+        let peer = ["peer_address": "127.0.61.1"]
+        let idle = ["peer_address": "127.0.61.2"]
 
         // Before any session: both peers listed, nothing received.
         var m = try scrape()
@@ -43,7 +43,7 @@ struct MetricsTests {
         #expect(m.value("swiftlet_bgp_prefixes_received", peer) == 0)
         #expect(m.value("swiftlet_rib_prefixes", ["family": "ipv4"]) == 0)
 
-        let fake = try RoutesFakePeer(port: port, source: "127.0.6.1", seconds: 6, routes: routes)
+        let fake = try RoutesFakePeer(port: port, source: "127.0.61.1", seconds: 6, routes: routes)
         try waitUntil("the peer's \(routes) routes are accepted", timeout: .seconds(15)) {
             try scrape().value("swiftlet_bgp_prefixes_accepted", peer) == Double(routes)
         }
@@ -93,7 +93,7 @@ struct MetricsTests {
 
         // A bad marker: swiftletd answers NOTIFICATION 1/1, and the metric says so.
         let misbehave = try Binary.run("bgp-fakepeer", [
-            "misbehave", "--target", "127.0.0.1", "--port", "\(port)", "--source", "127.0.6.1", "--local-as", "65001",
+            "misbehave", "--target", "127.0.0.1", "--port", "\(port)", "--source", "127.0.61.1", "--local-as", "65001",
             "--remote-as", "64512", "--hold", "3", "--case", "bad-marker",
         ])
         #expect(misbehave.status == 0, "\(misbehave.stdout)")
@@ -116,9 +116,9 @@ struct MetricsTests {
 
     @Test("The exposition parses: HELP and TYPE for every family, counters end in _total, process metrics plausible")
     func expositionFormat() throws {
-        let metricsPort = testPort(42)
+        let metricsPort = testPort(62)
         let daemon = try MetricsDaemonProcess(
-            config: dutConfig(port: testPort(43), peers: ["127.0.6.3"]), metricsAddress: "127.0.0.1:\(metricsPort)")
+            config: dutConfig(port: testPort(63), peers: ["127.0.61.3"]), metricsAddress: "127.0.0.1:\(metricsPort)")
         defer { daemon.terminate() }
         let response = try MetricsScrape.request(host: "127.0.0.1", port: metricsPort, path: "/metrics")
         #expect(response.status == 200)
@@ -143,16 +143,16 @@ struct MetricsTests {
         let started = m.value("process_start_time_seconds") ?? 0
         #expect(started <= now + 2 && started > now - 600, "start time \(started), now \(now)")
         #expect(m.value("swiftlet_build_info", ["version": "0.1.0"]) == 1)
-        #expect(m.value("swiftlet_bgp_session_state", ["peer_address": "127.0.6.3", "peer_as": "65001"]) != nil)
+        #expect(m.value("swiftlet_bgp_session_state", ["peer_address": "127.0.61.3", "peer_as": "65001"]) != nil)
     }
 
     @Test("HTTP: HEAD, query strings, 404, 405, 400; IPv6 loopback listener")
     func http() throws {
         let ipv6 = (try? String(contentsOfFile: "/proc/net/if_inet6", encoding: .utf8))?.contains("00000000000000000000000000000001") ?? false
         let host = ipv6 ? "::1" : "127.0.0.1"
-        let metricsPort = testPort(44)
+        let metricsPort = testPort(64)
         let daemon = try MetricsDaemonProcess(
-            config: dutConfig(port: testPort(45), peers: []),
+            config: dutConfig(port: testPort(65), peers: []),
             metricsAddress: ipv6 ? "[::1]:\(metricsPort)" : "127.0.0.1:\(metricsPort)")
         defer { daemon.terminate() }
         let head = try MetricsScrape.request(host: host, port: metricsPort, path: "/metrics", method: "HEAD")
@@ -170,7 +170,7 @@ struct MetricsTests {
 
         // A second daemon on the same metrics address fails at start, naming it.
         let second = try MetricsDaemonProcess.runToExit(
-            config: dutConfig(port: testPort(46), peers: []),
+            config: dutConfig(port: testPort(66), peers: []),
             metricsAddress: ipv6 ? "[::1]:\(metricsPort)" : "127.0.0.1:\(metricsPort)")
         #expect(second.status != 0 && second.status != nil)
         #expect(second.output.contains("cannot serve metrics on"), "\(second.output)")
@@ -182,7 +182,7 @@ struct MetricsTests {
                     "example.com:9180", ":9180"])
     func badAddress(_ address: String) throws {
         let result = try MetricsDaemonProcess.runToExit(
-            config: dutConfig(port: testPort(47), peers: []), metricsAddress: address)
+            config: dutConfig(port: testPort(67), peers: []), metricsAddress: address)
         #expect(result.status != nil && result.status != 0, "exit \(String(describing: result.status))")
         #expect(result.output.contains("invalid --metrics-address '\(address)'"), "\(result.output)")
     }
