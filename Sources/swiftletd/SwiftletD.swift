@@ -51,7 +51,7 @@ struct SwiftletD: AsyncParsableCommand {
             valueName: "level|subsystem=level"))
     var logLevel: [String] = []
 
-    @Option(name: .long, help: "Write one message about one peer at most this many times per --log-repeat-window; then count it.")
+    @Option(name: .long, help: "Write one message about one peer at most this many times per --log-repeat-window, then count it (info and above).")
     var logRepeatLimit: Int = 20
 
     @Option(name: .long, help: "Seconds of the repeat window; the count is logged as \"repeated K times\" when it ends. 0: no limit.")

@@ -68,10 +68,12 @@ struct LogWriterTests {
         func advance(_ seconds: Double) { state.time.withLock { $0 += seconds } }
         var written: [String] { state.lines.withLock { $0 } }
 
-        func log(_ message: String, peer: String?, label: String = "session", reason: String = "x") {
+        func log(
+            _ message: String, peer: String?, label: String = "session", reason: String = "x", level: LogSeverity = .warning
+        ) {
             var metadata = [LogField("reason", reason)]
             if let peer { metadata = [LogField("address", "10.0.0.\(peer.count)"), LogField("peer", peer)] + metadata }
-            writer.write(LogRecord(label: label, level: .warning, message: message, metadata: metadata))
+            writer.write(LogRecord(label: label, level: level, message: message, metadata: metadata))
         }
     }
 
@@ -135,6 +137,19 @@ struct LogWriterTests {
         let summaries = log.written.dropFirst(10)
         #expect(summaries.count == 5)
         #expect(summaries.allSatisfy { $0.contains("repeated=3 ") })
+    }
+
+    @Test("Debug and trace lines are never limited; info and above are")
+    func debugUnlimited() {
+        let log = Harness(limit: 1, window: 60)
+        for _ in 0..<10 {
+            log.log("kernel batch", peer: nil, label: "kernel", level: .debug)
+            log.log("connect failed", peer: "p", level: .trace)
+            log.log("session down", peer: "p", level: .info)
+        }
+        #expect(log.written.filter { $0.contains("kernel batch") }.count == 10)
+        #expect(log.written.filter { $0.contains("connect failed") }.count == 10)
+        #expect(log.written.filter { $0.contains("session down") }.count == 1)
     }
 
     @Test("A window of 0 turns limiting off")

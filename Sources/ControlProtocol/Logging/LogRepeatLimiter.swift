@@ -3,7 +3,8 @@
 // logger about the same peer is written at most `limit` times per `window` seconds; further repeats in that window
 // are counted, and when the window ends one line says "repeated K times" (with the message and the last repeat's
 // metadata). Windows end when the next line arrives after them or on `expire(now:)` (swiftletd calls it every
-// second). Time is passed in, so tests drive it with a fake clock.
+// second). Debug and trace lines are never limited: they are asked for per subsystem, for troubleshooting, and
+// limiting them would hide what they were turned on for. Time is passed in, so tests drive it with a fake clock.
 
 /// One log event, as the limiter and the writer see it.
 public struct LogRecord: Hashable, Sendable {
@@ -40,6 +41,8 @@ public struct LogRepeatLimiter: Sendable {
     public var limit: Int
     /// Seconds; 0 turns limiting off.
     public var window: Double
+    /// Lines below this level are always written.
+    public var minimumLevel: LogSeverity
 
     /// A window that suppressed lines, reported when it ends.
     public struct Summary: Hashable, Sendable {
@@ -79,14 +82,15 @@ public struct LogRepeatLimiter: Sendable {
     private var entries: [Key: Entry] = [:]
     private var lastSweep: Double = -.infinity
 
-    public init(limit: Int, window: Double) {
+    public init(limit: Int, window: Double, minimumLevel: LogSeverity = .info) {
         self.limit = max(1, limit)
         self.window = window
+        self.minimumLevel = minimumLevel
     }
 
     /// Whether `event` at `now` is written, and the summaries of windows that ended before it (written first).
     public mutating func admit(_ event: LogRecord, now: Double) -> (write: Bool, summaries: [Summary]) {
-        guard window > 0 else { return (true, []) }
+        guard window > 0, event.level >= minimumLevel else { return (true, []) }
         var summaries: [Summary] = []
         if now - lastSweep >= min(1, window) { summaries = expire(now: now) }
         let key = Key(label: event.label, level: event.level, message: event.message, peer: event.value("peer"))
