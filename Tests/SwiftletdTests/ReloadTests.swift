@@ -56,21 +56,39 @@ struct ReloadTests {
 
     static func name(_ address: String) -> String { "Node_" + address.replacingOccurrences(of: ".", with: "_") }
 
+    /// `bgp-fakepeer sessions` offering hold time 90 s, so a busy machine cannot end a session by itself and move a
+    /// `since` the test expects to stay (the configured hold times, 30 s and 60 s, are what is negotiated).
+    static func fakePeer(port: Int, source: String, seconds: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Binary.path("bgp-fakepeer"))
+        process.arguments = [
+            "sessions", "--target", "127.0.0.1", "--port", "\(port)", "--count", "1", "--source-base", source,
+            "--local-as", "65001", "--remote-as", "64512", "--hold", "90", "--duration", "\(seconds)",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     @Test("Add, remove, change timers: only the affected sessions change; broken configs are rejected with file:line:field")
     func reloadTouchesOnlyChangedPeers() throws {
         let port = testPort(10)
         let (a, b, c) = ("127.0.7.1", "127.0.7.2", "127.0.7.3")
         let (nameA, nameB, nameC) = (Self.name(a), Self.name(b), Self.name(c))
-        let daemon = try DaemonProcess(config: Self.peerConfig(port: port, peers: [(a, 3), (b, 3)]), node: "dut")
+        let daemon = try DaemonProcess(config: Self.peerConfig(port: port, peers: [(a, 30), (b, 30)]), node: "dut")
         defer { daemon.terminate() }
         let configPath = daemon.directory.appendingPathComponent("swiftlet.yaml").path
         func writeConfig(_ text: String) throws { try text.write(toFile: configPath, atomically: true, encoding: .utf8) }
 
         // The fake peers reconnect by themselves (after 1 s) when a session ends.
-        let peerA = try FakePeerProcess(port: port, source: a, seconds: 90)
-        let peerB = try FakePeerProcess(port: port, source: b, seconds: 90)
-        let peerC = try FakePeerProcess(port: port, source: c, seconds: 90)
-        defer { for peer in [peerA, peerB, peerC] { kill(peer.process.processIdentifier, SIGTERM) } }
+        let peers = try [a, b, c].map { try Self.fakePeer(port: port, source: $0, seconds: 120) }
+        defer {
+            for peer in peers where peer.isRunning {
+                kill(peer.processIdentifier, SIGKILL)
+                peer.waitUntilExit()
+            }
+        }
 
         try waitUntil("A and B are Established", timeout: .seconds(20)) {
             let rows = try Self.protocols(daemon)
@@ -80,7 +98,7 @@ struct ReloadTests {
         #expect(start[nameC] == nil)
 
         // 1. Add C: A and B untouched.
-        try writeConfig(Self.peerConfig(port: port, peers: [(a, 3), (b, 3), (c, 3)]))
+        try writeConfig(Self.peerConfig(port: port, peers: [(a, 30), (b, 30), (c, 30)]))
         let added = try Self.reload(daemon)
         #expect(added.status == 0, "\(added.stderr)")
         #expect(added.report["peersAdded"] as? [String] == [nameC])
@@ -93,7 +111,7 @@ struct ReloadTests {
         #expect(afterAdd[nameB] == start[nameB], "B was touched by adding C")
 
         // 2. Remove B: A and C untouched, B gone.
-        try writeConfig(Self.peerConfig(port: port, peers: [(a, 3), (c, 3)]))
+        try writeConfig(Self.peerConfig(port: port, peers: [(a, 30), (c, 30)]))
         let removed = try Self.reload(daemon)
         #expect(removed.status == 0, "\(removed.stderr)")
         #expect(removed.report["peersRemoved"] as? [String] == [nameB])
@@ -105,7 +123,7 @@ struct ReloadTests {
         #expect(afterRemove[nameC] == afterAdd[nameC], "C was touched by removing B")
 
         // 3. Change A's hold time: A restarts (new `since`, back to Established), C untouched.
-        try writeConfig(Self.peerConfig(port: port, peers: [(a, 6), (c, 3)]))
+        try writeConfig(Self.peerConfig(port: port, peers: [(a, 60), (c, 30)]))
         let changed = try Self.reload(daemon)
         #expect(changed.status == 0, "\(changed.stderr)")
         #expect(changed.report["peersChanged"] as? [String] == [nameA])
@@ -117,10 +135,10 @@ struct ReloadTests {
         let afterChange = try Self.protocols(daemon)
         #expect(afterChange[nameC] == afterAdd[nameC], "C was touched by changing A")
         let detail = try Binary.run("swiftletctl", ["show", "config", "--json", "--socket", daemon.socket]).stdout
-        #expect(detail.contains(#""holdTime":6"#), "show config does not show A's new hold time: \(detail)")
+        #expect(detail.contains(#""holdTime":60"#), "show config does not show A's new hold time: \(detail)")
 
         // 4. A YAML syntax error: exit 1 with file:line, nothing changes.
-        let good = Self.peerConfig(port: port, peers: [(a, 6), (c, 3)])
+        let good = Self.peerConfig(port: port, peers: [(a, 60), (c, 30)])
         try writeConfig(good.replacingOccurrences(of: "metadata: {name: peer-1}", with: "metadata: {name: peer-1"))
         let syntax = try Self.reload(daemon)
         #expect(syntax.status == 1)
@@ -129,7 +147,7 @@ struct ReloadTests {
         #expect(syntax.stderr.range(of: #"\.yaml:\d+:\d+: "#, options: .regularExpression) != nil, "\(syntax.stderr)")
 
         // 5. A bad field: exit 1 with file:line:column: field.
-        try writeConfig(good.replacingOccurrences(of: "holdTime: 3s", with: "holdTime: soon"))
+        try writeConfig(good.replacingOccurrences(of: "holdTime: 30s", with: "holdTime: soon"))
         let field = try Self.reload(daemon)
         #expect(field.status == 1)
         #expect(field.stderr.contains("spec.holdTime"), "\(field.stderr)")
@@ -143,7 +161,7 @@ struct ReloadTests {
         #expect(afterBroken.count == 2)
 
         // 6. A later good reload is applied (B back).
-        try writeConfig(Self.peerConfig(port: port, peers: [(a, 6), (c, 3), (b, 3)]))
+        try writeConfig(Self.peerConfig(port: port, peers: [(a, 60), (c, 30), (b, 30)]))
         let fixed = try Self.reload(daemon)
         #expect(fixed.status == 0, "\(fixed.stderr)")
         #expect(fixed.report["peersAdded"] as? [String] == [nameB])
