@@ -346,10 +346,16 @@ public struct BirdRoute: Hashable, Sendable {
                 if let med = path.multiExitDiscriminator { attributes.append(("BGP.med", "\(med)")) }
                 if let lp = path.localPreference { attributes.append(("BGP.local_pref", "\(lp)")) }
                 if let id = path.originatorID { attributes.append(("BGP.originator_id", id)) }
-                if !path.clusterList.isEmpty { attributes.append(("BGP.cluster_list", path.clusterList.joined(separator: " "))) }
+                if !path.clusterList.isEmpty {
+                    attributes.append(("BGP.cluster_list", path.clusterList.joined(separator: " ")))
+                }
                 if !path.communities.isEmpty {
                     attributes.append(
-                        ("BGP.community", path.communities.map { "(" + $0.replacingOccurrences(of: ":", with: ",") + ")" }.joined(separator: " ")))
+                        (
+                            "BGP.community",
+                            path.communities.map { "(" + $0.replacingOccurrences(of: ":", with: ",") + ")" }
+                                .joined(separator: " ")
+                        ))
                 }
                 rows.append(
                     BirdRoute(

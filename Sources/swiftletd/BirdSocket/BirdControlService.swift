@@ -199,7 +199,8 @@ struct BirdSocketServer: Service, CustomStringConvertible {
                         do throws(ControlCodecError) {
                             line = try lines.nextLine()
                         } catch {
-                            try await outbound.write(ByteBuffer(string: BirdReply.single(BirdReplyCode.commandTooLong, "Command too long")))
+                            let reply = BirdReply.single(BirdReplyCode.commandTooLong, "Command too long")
+                            try await outbound.write(ByteBuffer(string: reply))
                             return
                         }
                         guard let line else { break }
