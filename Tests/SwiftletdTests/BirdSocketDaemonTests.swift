@@ -135,6 +135,38 @@ struct BirdSocketDaemonTests {
         #expect(daemon.process.isRunning)
     }
 
+    @Test("Without --bird6-socket the one socket lists IPv4 and IPv6 sessions (BIRD 3 style); with it, they split")
+    func singleSocket() throws {
+        let port = testPort(43)
+        let config = Self.config(port: port)
+            .replacingOccurrences(of: "spec: {bgp: {ipv4Address: 127.0.0.1/8}}", with: "spec: {bgp: {ipv4Address: 127.0.0.1/8, ipv6Address: \"::1/128\"}}")
+            + """
+            ---
+            apiVersion: projectcalico.org/v3
+            kind: BGPPeer
+            metadata: {name: six}
+            spec: {node: dut, peerIP: "fd00::6", asNumber: 65001, passive: true}
+
+            """
+        let single = try BirdDaemonProcess(config: config, node: "dut", bird6: false)
+        let names = try single.protocols().dropFirst().dropLast().map {
+            String($0.dropFirst($0.hasPrefix("1002-") ? 5 : 1).prefix { $0 != " " })
+        }
+        #expect(names == ["Global_127_0_6_9", "Node_127_0_6_1", "Node_127_0_6_2", "Node_fd00__6"])
+        #expect(single.terminate() == 0)
+
+        let split = try BirdDaemonProcess(config: config, node: "dut")
+        defer { split.terminate() }
+        #expect(try split.protocols().count == 5)
+        let six = try BirdSocketClient(path: split.bird6Socket)
+        _ = try six.reply()
+        six.send("show protocols all")
+        let text = try six.reply()
+        #expect(text.contains("\n1002-Node_fd00__6 BGP        ---        start  "), "\(text)")
+        #expect(text.contains("\n     Neighbor address: fd00::6\n"))
+        #expect(text.contains("\n   Channel ipv6\n     State:          DOWN\n     Table:          master6\n"))
+    }
+
     @Test("SIGTERM: swiftletd exits 0 and removes the BIRD socket files")
     func socketFileLifecycle() throws {
         let port = testPort(42)
@@ -155,7 +187,7 @@ final class BirdDaemonProcess {
     var bird6Socket: String { directory.appendingPathComponent("bird6.ctl").path }
     var logPath: String { directory.appendingPathComponent("swiftletd.log").path }
 
-    init(config: String, node: String) throws {
+    init(config: String, node: String, bird6: Bool = true) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftletd-bird-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configPath = directory.appendingPathComponent("swiftlet.yaml").path
@@ -164,16 +196,16 @@ final class BirdDaemonProcess {
         process.executableURL = URL(fileURLWithPath: Binary.path("swiftletd"))
         process.arguments = [
             "--config", configPath, "--node", node, "--control-socket", socket, "--log-level", "debug", "--no-kernel",
-            "--bird-socket", birdSocket, "--bird6-socket", bird6Socket,
-        ]
+            "--bird-socket", birdSocket,
+        ] + (bird6 ? ["--bird6-socket", bird6Socket] : [])
         let log = FileHandle(forWritingAtPath: logPath)!
         process.standardError = log
         process.standardOutput = log
         try process.run()
         try waitUntil("the BIRD socket answers", timeout: .seconds(15)) {
-            guard let client = try? BirdSocketClient(path: bird6Socket) else { return false }
+            guard let client = try? BirdSocketClient(path: birdSocket) else { return false }
             return (try? client.reply(timeout: 1))?.hasPrefix("0001 ") == true
-                && FileManager.default.fileExists(atPath: birdSocket)
+                && (!bird6 || FileManager.default.fileExists(atPath: bird6Socket))
         }
     }
 

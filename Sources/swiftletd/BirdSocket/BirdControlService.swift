@@ -17,22 +17,28 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 enum BirdControlService {
-    /// The service answering on `path` (IPv4 sessions, or IPv6 for `family == .ipv6` when sessions are split), or
-    /// nil when there is none to run.
+    /// The service answering on `path` (IPv4 sessions, or IPv6 for `family == .ipv6` when sessions are split; every
+    /// session when there is no IPv6 socket), or nil when there is none to run.
     static func make(
         path: String, family: BirdSocketFamily, speaker: BGPSpeaker,
         configuration: @escaping @Sendable () async -> DaemonConfiguration, kernel: KernelSync?, startedAt: Double,
         logger: Logger
     ) -> (any Service)? {
-        BirdSocketServer(
+        if family == .ipv6 { ipv6SocketConfigured.store(true, ordering: .relaxed) }
+        return BirdSocketServer(
             socketPath: path,
             responder: BirdResponder(
                 family: family, speaker: speaker, configuration: configuration, kernel: kernel, startedAt: startedAt),
             logger: logger)
     }
 }
+
+/// Whether an IPv6 socket was asked for. Without one, the IPv4 socket reports every session, like BIRD 3's single
+/// daemon (newer calico/node tells the families apart by the protocol names).
+let ipv6SocketConfigured = Atomic<Bool>(false)
 
 /// Which sessions a BIRD socket reports: calico/node runs `bird` (IPv4) and `bird6` (IPv6) with one socket each.
 enum BirdSocketFamily: Sendable {
@@ -83,9 +89,14 @@ struct BirdResponder: Sendable {
                 serverTime: now, bootTime: startedAt, reconfigurationTime: startedAt, gracefulRestart: gracefulRestart))
     }
 
-    /// This socket's sessions: those whose neighbor is of its address family.
+    /// Sessions are split by family when both sockets exist; a lone `--bird-socket` reports them all.
+    var split: Bool { family == .ipv6 || ipv6SocketConfigured.load(ordering: .relaxed) }
+
+    /// This socket's sessions: those whose neighbor is of its address family (all of them when not split).
     func sessions() async -> [PeerStatus] {
-        await speaker.status().filter { ($0.address.family == .ipv6) == (family == .ipv6) }
+        let all = await speaker.status()
+        guard split else { return all }
+        return all.filter { ($0.address.family == .ipv6) == (family == .ipv6) }
     }
 
     func protocols(all: Bool, selector: BirdProtocolSelector?) async -> String {
@@ -114,7 +125,7 @@ struct BirdResponder: Sendable {
         }
         let query = RouteQuery(
             prefix: bird.prefix, view: .selected, peer: bird.protocolName, all: !bird.primaryOnly,
-            family: family == .ipv6 ? .ipv6 : .ipv4)
+            family: split ? (family == .ipv6 ? .ipv6 : .ipv4) : nil)
         let result = await speaker.routing { engine in RouteReportBuilder.report(query, engine: engine) }
         switch result {
         case .success(let report):
