@@ -110,6 +110,43 @@ extension InteropScenarios {
             }
         }
 
+        @Test("show status: 0024 graceful-restart recovery until the peer's End-of-RIB lets the kernel sweep, then 0013")
+        func gracefulRestartStatus() async throws {
+            try await withLab("bird-socket-gr") { lab in
+                let ns = try lab.namespace("g")
+                let config = try lab.write(
+                    "swiftlet.yaml",
+                    Self.swiftletConfig.components(separatedBy: "---").prefix(3).joined(separator: "---"))
+                let socket = lab.file("swiftlet-bird.ctl").path
+                // With the kernel (in the lab namespace): routes of an earlier run are kept until the sweep.
+                let swiftlet = try ns.spawn(
+                    "swiftletd",
+                    [
+                        Interop.builtExecutable("swiftletd").path, "--config", config.path, "--node", "dut",
+                        "--control-socket", lab.file("swiftletd.sock").path, "--bird-socket", socket,
+                        "--log-level", "debug",
+                    ])
+                let recovering = await Poll.until(timeout: .seconds(10)) {
+                    ((try? Self.birdcl(socket, ["show", "status"])) ?? []).contains("Graceful restart recovery in progress")
+                }
+                try #require(recovering, "swiftletd: \(swiftlet.logText.suffix(3000))")
+                let status = try Self.birdcl(socket, ["show", "status"])
+                #expect(status.contains("  Waiting for 1 channels to recover"), "\(status)")
+                #expect(status.contains { $0.hasPrefix("  Wait timer is ") && $0.hasSuffix("/120") }, "\(status)")
+                #expect(status.last == "Daemon is up and running")
+
+                // The peer comes up and sends its table and End-of-RIB: recovery ends.
+                let peer = try BirdDaemon(ns, name: "peer", config: Self.peerConfig)
+                try await peer.start()
+                let recovered = await Poll.until(timeout: .seconds(15)) {
+                    let lines = (try? Self.birdcl(socket, ["show", "status"])) ?? []
+                    return lines.last == "Daemon is up and running" && !lines.contains { $0.contains("Graceful restart") }
+                }
+                #expect(recovered, "swiftletd: \(swiftlet.logText.suffix(3000))")
+                swiftlet.stop()
+            }
+        }
+
         @Test("birdcl show protocols / show status: the same lines from swiftletd as from BIRD 2.0.12")
         func birdclAgainstBoth() async throws {
             try await withLab("bird-socket") { lab in
