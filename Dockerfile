@@ -3,10 +3,13 @@
 # Swiftlet container image: swiftletd (ENTRYPOINT) and swiftletctl.
 #
 #     docker build -t swiftlet .
-#     docker run --rm --network host --cap-add NET_ADMIN --cap-add NET_BIND_SERVICE \
-#         -v /etc/swiftlet:/etc/swiftlet:ro -v /run/swiftlet:/run/swiftlet \
-#         swiftlet --node "$(hostname)"
-#     docker exec <container> swiftletctl show protocols
+#     docker run -d --name swiftlet --network host --cap-add NET_ADMIN --cap-add NET_BIND_SERVICE \
+#         -e NODENAME="$(hostname)" -v /etc/swiftlet:/etc/swiftlet:ro -v /run/swiftlet:/run/swiftlet swiftlet
+#     docker exec swiftlet swiftletctl show protocols
+#     docker kill -s HUP swiftlet          # reload the configuration
+#
+# Arguments after the image name replace CMD (swiftletd's defaults are the same paths, so `swiftlet --log-level
+# debug` works too). The Calico Node name comes from --node, else $NODENAME, else the container's host name.
 #
 # Build stage: the official Swift image for Debian 12. Assumption: the tag `swift:6.3-bookworm` exists on Docker Hub
 # (Swift publishes `<version>-bookworm` tags; the project is developed with Swift 6.3.1). If it does not, use
