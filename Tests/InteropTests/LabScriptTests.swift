@@ -44,16 +44,22 @@ extension InteropScenarios {
             try Shell.run(["bash", script] + arguments, environment: environment, timeout: timeout)
         }
 
-        /// Namespaces "swl-<pid>-…" of earlier test processes that are gone (a killed run): deleted, with whatever
-        /// still runs inside them. Labs of live processes are left alone.
+        /// Namespaces and FRR pathspaces "swl-<pid>-…" of earlier test processes that are gone (a killed run):
+        /// deleted, with whatever still runs inside them. Labs of live processes are left alone.
         static func removeLeftovers() {
+            let stale = { (name: String) -> Bool in
+                guard name.hasPrefix("swl-"), let pid = Int32(name.dropFirst(4).prefix { $0.isNumber }) else {
+                    return false
+                }
+                return pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
+            }
             let list = (try? Shell.run(["ip", "netns", "list"]))?.stdout ?? ""
             for line in list.split(separator: "\n") {
                 let name = String(line.split(separator: " ").first ?? "")
-                guard name.hasPrefix("swl-"), let pid = Int32(name.dropFirst(4).prefix { $0.isNumber }),
-                    pid != getpid(), kill(pid, 0) != 0, errno == ESRCH
-                else { continue }
-                _ = try? Shell.helper("ns_del", [name])
+                if stale(name) { _ = try? Shell.helper("ns_del", [name]) }
+            }
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: "/var/run/frr")) ?? [] where stale(name) {
+                _ = try? Shell.helper("frr_unprepare", [name])
             }
         }
 
