@@ -155,46 +155,10 @@ struct BirdSocketServer: Service, CustomStringConvertible {
     var description: String { "BirdSocketServer(\(socketPath))" }
 
     func run() async throws {
-        try ControlSocketFile.prepare(socketPath)
-        let server = try await ServerBootstrap(group: eventLoopGroup)
-            .serverChannelOption(.backlog, value: 32)
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(unixDomainSocketPath: socketPath) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try Connection(wrappingChannelSynchronously: channel)
-                }
-            }
-        let file: ControlSocketFile
-        do {
-            file = try ControlSocketFile.restrict(socketPath)
-            // Group-readable like BIRD started with `-g`: root and the socket's group may connect.
-            guard chmod(socketPath, 0o660) == 0 else {
-                throw ControlServerError(operation: "chmod 0660", path: socketPath, errno: errno)
-            }
-        } catch {
-            try? await server.channel.close()
-            throw error
-        }
-        defer { file.removeIfOurs() }
-        logger.info("BIRD-compatible socket listening", metadata: ["path": "\(socketPath)"])
-
-        try await withGracefulShutdownHandler {
-            try await server.executeThenClose { inbound in
-                await withDiscardingTaskGroup { group in
-                    do {
-                        for try await connection in inbound {
-                            group.addTask { await serve(connection) }
-                        }
-                    } catch {
-                        logger.warning("BIRD socket accept failed", metadata: ["error": "\(error)"])
-                    }
-                    group.cancelAll()
-                }
-            }
-        } onGracefulShutdown: {
-            server.channel.close(promise: nil)
-        }
-        logger.info("BIRD-compatible socket closed", metadata: ["path": "\(socketPath)"])
+        // Group-readable like BIRD started with `-g`: root and the socket's group may connect.
+        try await UnixSocketListener.run(
+            path: socketPath, mode: 0o660, name: "BIRD-compatible socket", eventLoopGroup: eventLoopGroup,
+            logger: logger, outbound: ByteBuffer.self, serve: serve)
     }
 
     /// Greets, then answers each line until the client hangs up or the server shuts down.

@@ -33,43 +33,9 @@ struct ControlServer: Service {
     typealias Connection = NIOAsyncChannel<ByteBuffer, Never>
 
     func run() async throws {
-        try ControlSocketFile.prepare(socketPath)
-        let server = try await ServerBootstrap(group: eventLoopGroup)
-            .serverChannelOption(.backlog, value: 32)
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(unixDomainSocketPath: socketPath) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try Connection(wrappingChannelSynchronously: channel)
-                }
-            }
-        let file: ControlSocketFile
-        do {
-            file = try ControlSocketFile.restrict(socketPath)
-        } catch {
-            try? await server.channel.close()
-            throw error
-        }
-        defer { file.removeIfOurs() }
-        logger.info("control socket listening", metadata: ["path": "\(socketPath)"])
-
-        try await withGracefulShutdownHandler {
-            try await server.executeThenClose { inbound in
-                await withDiscardingTaskGroup { group in
-                    do {
-                        for try await connection in inbound {
-                            group.addTask { await serve(connection) }
-                        }
-                    } catch {
-                        logger.warning("control socket accept failed", metadata: ["error": "\(error)"])
-                    }
-                    // The listener is closed: drop clients still connected so shutdown does not wait on them.
-                    group.cancelAll()
-                }
-            }
-        } onGracefulShutdown: {
-            server.channel.close(promise: nil)
-        }
-        logger.info("control socket closed", metadata: ["path": "\(socketPath)"])
+        try await UnixSocketListener.run(
+            path: socketPath, name: "control socket", eventLoopGroup: eventLoopGroup, logger: logger,
+            outbound: Never.self, serve: serve)
     }
 
     /// Serves one client until it hangs up, sends an over-long line, or the server shuts down.

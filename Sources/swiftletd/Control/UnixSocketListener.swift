@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+// The part every swiftletd Unix-socket server shares (the control socket, the BIRD-compatible sockets): take over the
+// path (a stale file is removed, a live server is not), bind, restrict the file's mode, serve each connection in its
+// own task until graceful shutdown closes the listener and cancels the connections, and unlink the file at the end.
+
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum UnixSocketListener {
+    /// Runs until graceful shutdown. `mode` overrides ControlSocketFile's 0600 (the BIRD socket is 0660, as BIRD
+    /// started with `-g` makes it). `name` goes into the log lines.
+    static func run<Outbound: Sendable>(
+        path: String, mode: mode_t? = nil, name: String, eventLoopGroup: any EventLoopGroup, logger: Logger,
+        outbound: Outbound.Type, serve: @escaping @Sendable (NIOAsyncChannel<ByteBuffer, Outbound>) async -> Void
+    ) async throws {
+        try ControlSocketFile.prepare(path)
+        let server = try await ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(.backlog, value: 32)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .bind(unixDomainSocketPath: path) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, Outbound>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let file: ControlSocketFile
+        do {
+            file = try ControlSocketFile.restrict(path)
+            if let mode, chmod(path, mode) != 0 {
+                throw ControlServerError(operation: "chmod \(String(mode, radix: 8))", path: path, errno: errno)
+            }
+        } catch {
+            try? await server.channel.close()
+            throw error
+        }
+        defer { file.removeIfOurs() }
+        logger.info("\(name) listening", metadata: ["path": "\(path)"])
+
+        try await withGracefulShutdownHandler {
+            try await server.executeThenClose { inbound in
+                await withDiscardingTaskGroup { group in
+                    do {
+                        for try await connection in inbound {
+                            group.addTask { await serve(connection) }
+                        }
+                    } catch {
+                        logger.warning("\(name) accept failed", metadata: ["error": "\(error)"])
+                    }
+                    // The listener is closed: drop clients still connected so shutdown does not wait on them.
+                    group.cancelAll()
+                }
+            }
+        } onGracefulShutdown: {
+            server.channel.close(promise: nil)
+        }
+        logger.info("\(name) closed", metadata: ["path": "\(path)"])
+    }
+}
