@@ -178,35 +178,28 @@ struct BirdSocketDaemonTests {
     }
 }
 
-/// swiftletd with `--bird-socket` and `--bird6-socket` next to its control socket; `--no-kernel`.
+/// swiftletd (a DaemonProcess) with `--bird-socket` and `--bird6-socket` next to its control socket; up when the
+/// BIRD socket greets.
 final class BirdDaemonProcess {
-    let directory: URL
-    let process = Process()
-    var socket: String { directory.appendingPathComponent("ctl").path }
-    var birdSocket: String { directory.appendingPathComponent("bird.ctl").path }
-    var bird6Socket: String { directory.appendingPathComponent("bird6.ctl").path }
-    var logPath: String { directory.appendingPathComponent("swiftletd.log").path }
+    let daemon: DaemonProcess
+    let birdSocket: String
+    let bird6Socket: String
+    var process: Process { daemon.process }
 
     init(config: String, node: String, bird6: Bool = true) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftletd-bird-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let configPath = directory.appendingPathComponent("swiftlet.yaml").path
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Binary.path("swiftletd"))
-        process.arguments = [
-            "--config", configPath, "--node", node, "--control-socket", socket, "--log-level", "debug", "--no-kernel",
-            "--bird-socket", birdSocket,
-        ] + (bird6 ? ["--bird6-socket", bird6Socket] : [])
-        let log = FileHandle(forWritingAtPath: logPath)!
-        process.standardError = log
-        process.standardOutput = log
-        try process.run()
-        try waitUntil("the BIRD socket answers", timeout: .seconds(15)) {
-            guard let client = try? BirdSocketClient(path: birdSocket) else { return false }
-            return (try? client.reply(timeout: 1))?.hasPrefix("0001 ") == true
-                && (!bird6 || FileManager.default.fileExists(atPath: bird6Socket))
-        }
+        let directory = DaemonProcess.temporaryDirectory("bird")
+        let birdSocket = directory.appendingPathComponent("bird.ctl").path
+        let bird6Socket = directory.appendingPathComponent("bird6.ctl").path
+        self.birdSocket = birdSocket
+        self.bird6Socket = bird6Socket
+        daemon = try DaemonProcess(
+            config: config, node: node, directory: directory,
+            extraArguments: ["--bird-socket", birdSocket] + (bird6 ? ["--bird6-socket", bird6Socket] : []),
+            ready: DaemonProcess.Readiness(what: "the BIRD socket answers") { _ in
+                guard let client = try? BirdSocketClient(path: birdSocket) else { return false }
+                return (try? client.reply(timeout: 1))?.hasPrefix("0001 ") == true
+                    && (!bird6 || FileManager.default.fileExists(atPath: bird6Socket))
+            })
     }
 
     /// The rows of `show protocols` on the BIRD socket.
@@ -218,22 +211,7 @@ final class BirdDaemonProcess {
     }
 
     @discardableResult
-    func terminate() -> Int32? {
-        guard process.isRunning else { return process.terminationStatus }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            return nil
-        }
-        return process.terminationStatus
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? FileManager.default.removeItem(at: directory)
-    }
+    func terminate() -> Int32? { daemon.terminate() }
 }
 
 /// A raw client of a BIRD socket: sends lines, reads one complete reply at a time (lines up to one whose four-digit

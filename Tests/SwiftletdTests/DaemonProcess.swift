@@ -17,35 +17,62 @@ enum Binary {
     }
 }
 
-/// A swiftletd process with its own directory, config, control socket and log.
+/// A swiftletd process with its own directory, config, control socket and log; `--no-kernel`. Tests that need more
+/// of swiftletd (BIRD sockets, `--metrics-address`, other log levels) pass `extraArguments` or `logArguments` and say
+/// what "up" means with `ready`.
 final class DaemonProcess {
+    /// When a started swiftletd is up: `check` holds, polled for at most 15 s (a test issue and `TimedOut` if not).
+    struct Readiness {
+        var what: String
+        var check: (DaemonProcess) throws -> Bool
+
+        /// The control socket answers `swiftletctl show status`.
+        static var controlSocket: Readiness {
+            Readiness(what: "control socket of swiftletd answers") { daemon in
+                (try? Binary.run("swiftletctl", ["show", "status", "--socket", daemon.socket]).status) == 0
+            }
+        }
+    }
+
     let directory: URL
     let process = Process()
     var socket: String { directory.appendingPathComponent("ctl").path }
     var logPath: String { directory.appendingPathComponent("swiftletd.log").path }
 
-    init(config: String, node: String) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftletd-test-\(UUID().uuidString.prefix(8))")
+    /// A fresh directory name under the temporary directory, `swiftletd-<purpose>-XXXXXXXX`.
+    static func temporaryDirectory(_ purpose: String = "test") -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("swiftletd-\(purpose)-\(UUID().uuidString.prefix(8))")
+    }
+
+    /// Writes `config` into `directory` (created; removed again when this object goes), starts swiftletd with
+    /// `--config`, `--node`, `--control-socket`, `logArguments`, `--no-kernel` and `extraArguments`, stdout and stderr
+    /// to `logPath`, and waits until `ready` holds (with nil: returns as soon as the process runs).
+    init(
+        config: String, node: String, directory: URL = DaemonProcess.temporaryDirectory(),
+        logArguments: [String] = ["--log-level", "debug"], extraArguments: [String] = [],
+        ready: Readiness? = .controlSocket
+    ) throws {
+        self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configPath = directory.appendingPathComponent("swiftlet.yaml").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Binary.path("swiftletd"))
         // On the host: never touch its routing table (kernel programming is tested in namespaces).
-        process.arguments = [
-            "--config", configPath, "--node", node, "--control-socket", socket, "--log-level", "debug", "--no-kernel",
-        ]
+        process.arguments =
+            ["--config", configPath, "--node", node, "--control-socket", socket] + logArguments + ["--no-kernel"]
+            + extraArguments
         let log = FileHandle(forWritingAtPath: logPath)!
         process.standardError = log
         process.standardOutput = log
         try process.run()
-        // Ready when the control socket answers.
-        try waitUntil("control socket of swiftletd answers", timeout: .seconds(15)) {
-            (try? Binary.run("swiftletctl", ["show", "status", "--socket", socket]).status) == 0
+        if let ready {
+            try waitUntil(ready.what, timeout: .seconds(15)) { try ready.check(self) }
         }
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    var lines: [String] { log.split(separator: "\n").map(String.init) }
 
     func protocols() throws -> String {
         try Binary.run("swiftletctl", ["show", "protocols", "--socket", socket]).stdout
@@ -72,17 +99,18 @@ final class DaemonProcess {
 }
 
 /// `bgp-fakepeer sessions` with one eBGP session (AS 65001 → 64512, hold 3 s) from `source`, in the background;
-/// its JSON summary is read with `summary()` after it exits.
+/// with `routes`, it announces that many host routes (one UPDATE, then End-of-RIB) once Established. Its JSON summary
+/// is read with `summary()` after it exits.
 final class FakePeerProcess {
     let process = Process()
     private let output = Pipe()
 
-    init(port: Int, source: String, seconds: Int) throws {
+    init(port: Int, source: String, seconds: Int, routes: Int? = nil) throws {
         process.executableURL = URL(fileURLWithPath: Binary.path("bgp-fakepeer"))
         process.arguments = [
             "sessions", "--target", "127.0.0.1", "--port", "\(port)", "--count", "1", "--source-base", source,
             "--local-as", "65001", "--remote-as", "64512", "--hold", "3", "--duration", "\(seconds)", "--json",
-        ]
+        ] + (routes.map { ["--routes-per-session", "\($0)"] } ?? [])
         process.standardOutput = output
         try process.run()
     }

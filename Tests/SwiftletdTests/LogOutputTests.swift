@@ -9,51 +9,15 @@ import Testing
 
 @Suite("swiftletd log output", .serialized)
 struct LogOutputTests {
-    /// swiftletd with its own log arguments (DaemonProcess always runs at debug).
-    final class LoggingDaemon {
-        let directory: URL
-        let process = Process()
-        var socket: String { directory.appendingPathComponent("ctl").path }
-        var logPath: String { directory.appendingPathComponent("swiftletd.log").path }
-
-        init(config: String, logArguments: [String]) throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftletd-log-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let configPath = directory.appendingPathComponent("swiftlet.yaml").path
-            try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-            FileManager.default.createFile(atPath: logPath, contents: nil)
-            process.executableURL = URL(fileURLWithPath: Binary.path("swiftletd"))
-            process.arguments = ["--config", configPath, "--node", "dut", "--control-socket", socket, "--no-kernel"] + logArguments
-            let log = FileHandle(forWritingAtPath: logPath)!
-            process.standardError = log
-            process.standardOutput = log
-            try process.run()
-            try waitUntil("control socket of swiftletd answers", timeout: .seconds(15)) {
-                (try? Binary.run("swiftletctl", ["show", "status", "--socket", socket]).status) == 0
-            }
-        }
-
-        var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-        var lines: [String] { log.split(separator: "\n").map(String.init) }
-
-        func terminate() {
-            guard process.isRunning else { return }
-            process.terminate()
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
-
-        deinit {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            try? FileManager.default.removeItem(at: directory)
-        }
+    /// swiftletd with its own log arguments instead of DaemonProcess's `--log-level debug`.
+    static func daemon(config: String, logArguments: [String]) throws -> DaemonProcess {
+        try DaemonProcess(config: config, node: "dut", directory: DaemonProcess.temporaryDirectory("log"), logArguments: logArguments)
     }
 
     @Test("--log-level warning --log-level session=debug: session debug lines with peer and address, no swiftletd info")
     func levelsPerSubsystem() throws {
         let port = testPort(20)
-        let daemon = try LoggingDaemon(
+        let daemon = try Self.daemon(
             config: dutConfig(port: port, peers: ["127.0.8.1"]),
             logArguments: ["--log-level", "warning", "--log-level", "session=debug,control=info"])
         defer { daemon.terminate() }
@@ -81,7 +45,7 @@ struct LogOutputTests {
     @Test("The same message about the same source is written N times per window, then 'repeated K times'")
     func repeatsLimited() throws {
         let port = testPort(21)
-        let daemon = try LoggingDaemon(
+        let daemon = try Self.daemon(
             config: dutConfig(port: port, peers: ["127.0.8.2"]),
             logArguments: ["--log-level", "info", "--log-repeat-limit", "2", "--log-repeat-window", "3", "--log-format", "json"])
         defer { daemon.terminate() }

@@ -4,6 +4,7 @@
 // values, no duplicate series), label cardinality is bounded by the peers, HTTP errors are answered, and a bad
 // `--metrics-address` stops the daemon at start with an error naming it.
 
+import BGPTestSupport
 import Foundation
 import Testing
 
@@ -43,7 +44,7 @@ struct MetricsTests {
         #expect(m.value("swiftlet_bgp_prefixes_received", peer) == 0)
         #expect(m.value("swiftlet_rib_prefixes", ["family": "ipv4"]) == 0)
 
-        let fake = try RoutesFakePeer(port: port, source: "127.0.61.1", seconds: 6, routes: routes)
+        let fake = try FakePeerProcess(port: port, source: "127.0.61.1", seconds: 6, routes: routes)
         try waitUntil("the peer's \(routes) routes are accepted", timeout: .seconds(15)) {
             try scrape().value("swiftlet_bgp_prefixes_accepted", peer) == Double(routes)
         }
@@ -124,7 +125,7 @@ struct MetricsTests {
         #expect(response.status == 200)
         #expect(response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
         #expect(response.headers["content-length"] == "\(response.body.utf8.count)")
-        let m = try Exposition.parse(response.body)
+        let m = try PrometheusExposition.parse(response.body)
         for family in Set(m.samples.map(\.name)) {
             #expect(m.types[family] != nil, "no TYPE for \(family)")
             #expect(!(m.helps[family] ?? "").isEmpty, "no HELP for \(family)")
@@ -200,86 +201,35 @@ extension Dictionary where Key == String, Value == String {
     fileprivate static func + (lhs: Self, rhs: Self) -> Self { lhs.merging(rhs) { $1 } }
 }
 
-/// `bgp-fakepeer sessions` with one eBGP session (AS 65001 → 64512, hold 3 s) from `source` announcing `routes`
-/// host routes (one UPDATE, then End-of-RIB) once Established; its JSON summary is read after it exits.
-final class RoutesFakePeer {
-    let process = Process()
-    private let output = Pipe()
-
-    init(port: Int, source: String, seconds: Int, routes: Int) throws {
-        process.executableURL = URL(fileURLWithPath: Binary.path("bgp-fakepeer"))
-        process.arguments = [
-            "sessions", "--target", "127.0.0.1", "--port", "\(port)", "--count", "1", "--source-base", source,
-            "--local-as", "65001", "--remote-as", "64512", "--hold", "3", "--duration", "\(seconds)",
-            "--routes-per-session", "\(routes)", "--json",
-        ]
-        process.standardOutput = output
-        try process.run()
-    }
-
-    func summary() -> (status: Int32, json: String) {
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-}
-
-/// swiftletd with `--metrics-address`, otherwise like DaemonProcess (own directory, `--no-kernel`).
+/// swiftletd (a DaemonProcess) with `--metrics-address`; up when it serves /metrics.
 final class MetricsDaemonProcess {
-    let directory: URL
-    let process = Process()
-    var socket: String { directory.appendingPathComponent("ctl").path }
-    var logPath: String { directory.appendingPathComponent("swiftletd.log").path }
+    let daemon: DaemonProcess
+    var process: Process { daemon.process }
 
-    static func arguments(directory: URL, config: String, metricsAddress: String) throws -> [String] {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let configPath = directory.appendingPathComponent("swiftlet.yaml").path
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        return [
-            "--config", configPath, "--node", "dut", "--control-socket", directory.appendingPathComponent("ctl").path,
-            "--log-level", "debug", "--no-kernel", "--metrics-address", metricsAddress,
-        ]
-    }
-
-    static func temporaryDirectory() -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("swiftletd-metrics-\(UUID().uuidString.prefix(8))")
+    static func start(config: String, metricsAddress: String, ready: DaemonProcess.Readiness?) throws -> DaemonProcess {
+        try DaemonProcess(
+            config: config, node: "dut", directory: DaemonProcess.temporaryDirectory("metrics"),
+            extraArguments: ["--metrics-address", metricsAddress], ready: ready)
     }
 
     init(config: String, metricsAddress: String) throws {
-        directory = Self.temporaryDirectory()
-        process.arguments = try Self.arguments(directory: directory, config: config, metricsAddress: metricsAddress)
-        process.executableURL = URL(fileURLWithPath: Binary.path("swiftletd"))
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = FileHandle(forWritingAtPath: logPath)!
-        process.standardError = log
-        process.standardOutput = log
-        try process.run()
         let (host, port) = try #require(Self.hostPort(metricsAddress))
-        try waitUntil("swiftletd serves /metrics", timeout: .seconds(15)) {
-            if !process.isRunning { return true }
-            return (try? MetricsScrape.request(host: host, port: port, path: "/metrics").status) == 200
-        }
-        if !process.isRunning {
-            Issue.record("swiftletd exited: \(log)")
+        daemon = try Self.start(
+            config: config, metricsAddress: metricsAddress,
+            ready: DaemonProcess.Readiness(what: "swiftletd serves /metrics") { daemon in
+                if !daemon.process.isRunning { return true }
+                return (try? MetricsScrape.request(host: host, port: port, path: "/metrics").status) == 200
+            })
+        if !daemon.process.isRunning {
+            Issue.record("swiftletd exited: \(daemon.log)")
             throw TimedOut()
         }
     }
 
     /// Starts swiftletd and waits (at most 15 s) for it to exit; nil status if it had to be killed.
     static func runToExit(config: String, metricsAddress: String) throws -> (status: Int32?, output: String) {
-        let directory = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Binary.path("swiftletd"))
-        process.arguments = try arguments(directory: directory, config: config, metricsAddress: metricsAddress)
-        let logPath = directory.appendingPathComponent("out.log").path
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = FileHandle(forWritingAtPath: logPath)!
-        process.standardError = log
-        process.standardOutput = log
-        try process.run()
+        let daemon = try start(config: config, metricsAddress: metricsAddress, ready: nil)
+        let process = daemon.process
         let deadline = Date().addingTimeInterval(15)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         var status: Int32?
@@ -289,7 +239,7 @@ final class MetricsDaemonProcess {
         } else {
             status = process.terminationStatus
         }
-        return (status, (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+        return (status, daemon.log)
     }
 
     /// "127.0.0.1:9180" → ("127.0.0.1", 9180); "[::1]:9180" → ("::1", 9180).
@@ -300,28 +250,13 @@ final class MetricsDaemonProcess {
         return (host, port)
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    var log: String { daemon.log }
 
     @discardableResult
-    func terminate() -> Int32? {
-        guard process.isRunning else { return process.terminationStatus }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            return nil
-        }
-        return process.terminationStatus
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? FileManager.default.removeItem(at: directory)
-    }
+    func terminate() -> Int32? { daemon.terminate() }
 }
 
-/// A plain HTTP/1.1 client over a POSIX socket (no URLSession), and a scrape parsed as an Exposition.
+/// A plain HTTP/1.1 client over a POSIX socket (no URLSession), and a scrape parsed as a PrometheusExposition.
 enum MetricsScrape {
     struct Response {
         var status: Int
@@ -334,10 +269,10 @@ enum MetricsScrape {
         var description: String
     }
 
-    static func get(host: String, port: Int) throws -> Exposition {
+    static func get(host: String, port: Int) throws -> PrometheusExposition {
         let response = try request(host: host, port: port, path: "/metrics")
         guard response.status == 200 else { throw Failure(description: "GET /metrics: \(response.status)") }
-        return try Exposition.parse(response.body)
+        return try PrometheusExposition.parse(response.body)
     }
 
     static func request(host: String, port: Int, path: String = "/", method: String = "GET", raw: String? = nil) throws
@@ -395,147 +330,5 @@ enum MetricsScrape {
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         return Response(status: status, headers: headers, body: body)
-    }
-}
-
-/// The Prometheus text format 0.0.4, parsed strictly enough to catch what would break a scrape: metric and label
-/// names, quoted and escaped label values, float values, HELP/TYPE at most once per family and before its samples,
-/// a family's samples together, no duplicate series, non-negative counters.
-struct Exposition {
-    struct Sample {
-        var name: String
-        var labels: [String: String]
-        var value: Double
-    }
-
-    struct ParseError: Error, CustomStringConvertible {
-        var line: Int
-        var reason: String
-        var text: String
-        var description: String { "line \(line): \(reason): \(text)" }
-    }
-
-    var samples: [Sample] = []
-    var types: [String: String] = [:]
-    var helps: [String: String] = [:]
-
-    /// The one sample named `name` whose labels include `labels`; nil if none or several.
-    func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
-        let matching = samples(name).filter { sample in labels.allSatisfy { sample.labels[$0.key] == $0.value } }
-        return matching.count == 1 ? matching[0].value : nil
-    }
-
-    func samples(_ name: String) -> [Sample] { samples.filter { $0.name == name } }
-
-    static func isName(_ text: Substring, colons: Bool = true) -> Bool {
-        guard let first = text.first, first.isASCII, first.isLetter || first == "_" || (colons && first == ":") else {
-            return false
-        }
-        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || (colons && $0 == ":")) }
-    }
-
-    static func parse(_ text: String) throws -> Exposition {
-        var result = Exposition()
-        guard text.isEmpty || text.hasSuffix("\n") else { throw ParseError(line: 0, reason: "no final line feed", text: "") }
-        var seen = Set<String>()
-        var finished = Set<String>()
-        var current: String?
-        func family(_ name: String) -> String {
-            if result.types[name] != nil { return name }
-            for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) {
-                let base = String(name.dropLast(suffix.count))
-                if result.types[base] != nil { return base }
-            }
-            return name
-        }
-        func enter(_ name: String, _ number: Int, _ line: Substring) throws {
-            if current == name { return }
-            if let current { finished.insert(current) }
-            if finished.contains(name) { throw ParseError(line: number, reason: "family \(name) split up", text: String(line)) }
-            current = name
-        }
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().enumerated() {
-            let number = index + 1
-            func fail(_ reason: String) -> ParseError { ParseError(line: number, reason: reason, text: String(line)) }
-            if line.isEmpty { continue }
-            if line.hasPrefix("#") {
-                let words = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
-                guard words.count >= 3, words[0] == "#", words[1] == "HELP" || words[1] == "TYPE" else { continue }
-                let name = String(words[2])
-                guard isName(words[2]) else { throw fail("bad metric name") }
-                if result.samples.contains(where: { family($0.name) == name }) { throw fail("\(words[1]) after samples") }
-                try enter(name, number, line)
-                if words[1] == "HELP" {
-                    guard result.helps[name] == nil else { throw fail("second HELP") }
-                    result.helps[name] = words.count > 3 ? String(words[3]) : ""
-                } else {
-                    guard result.types[name] == nil else { throw fail("second TYPE") }
-                    guard words.count == 4, ["counter", "gauge", "histogram", "summary", "untyped"].contains(words[3]) else {
-                        throw fail("bad TYPE")
-                    }
-                    result.types[name] = String(words[3])
-                }
-                continue
-            }
-            // name{label="value",...} value [timestamp]
-            var rest = line[...]
-            let nameEnd = rest.firstIndex { $0 == "{" || $0 == " " } ?? rest.endIndex
-            let name = String(rest[..<nameEnd])
-            guard isName(rest[..<nameEnd]) else { throw fail("bad metric name") }
-            rest = rest[nameEnd...]
-            var labels: [String: String] = [:]
-            if rest.first == "{" {
-                rest = rest.dropFirst()
-                while rest.first != "}" {
-                    guard let equals = rest.firstIndex(of: "=") else { throw fail("label without =") }
-                    let label = rest[..<equals]
-                    guard isName(label, colons: false), !label.hasPrefix("__") else { throw fail("bad label name \(label)") }
-                    rest = rest[rest.index(after: equals)...]
-                    guard rest.first == "\"" else { throw fail("unquoted label value") }
-                    rest = rest.dropFirst()
-                    var value = ""
-                    var closed = false
-                    while let c = rest.first {
-                        rest = rest.dropFirst()
-                        if c == "\"" { closed = true; break }
-                        if c == "\\" {
-                            guard let e = rest.first else { break }
-                            rest = rest.dropFirst()
-                            switch e {
-                            case "\\": value.append("\\")
-                            case "\"": value.append("\"")
-                            case "n": value.append("\n")
-                            default: throw fail("bad escape \\\(e)")
-                            }
-                        } else {
-                            value.append(c)
-                        }
-                    }
-                    guard closed else { throw fail("unterminated label value") }
-                    guard labels.updateValue(value, forKey: String(label)) == nil else { throw fail("label \(label) twice") }
-                    if rest.first == "," { rest = rest.dropFirst() } else if rest.first != "}" { throw fail("expected , or }") }
-                }
-                rest = rest.dropFirst()
-            }
-            let fields = rest.split(separator: " ", omittingEmptySubsequences: true)
-            guard rest.first == " ", fields.count == 1 || fields.count == 2 else { throw fail("expected value [timestamp]") }
-            let value: Double
-            switch fields[0] {
-            case "+Inf": value = .infinity
-            case "-Inf": value = -.infinity
-            case "NaN": value = .nan
-            default:
-                guard let parsed = Double(fields[0]) else { throw fail("bad value") }
-                value = parsed
-            }
-            if fields.count == 2, Int64(fields[1]) == nil { throw fail("bad timestamp") }
-            let base = family(name)
-            try enter(base, number, line)
-            if result.types[base] == "counter" && !(value >= 0) { throw fail("negative counter") }
-            let key = name + "{" + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "}"
-            guard seen.insert(key).inserted else { throw fail("duplicate series") }
-            result.samples.append(Sample(name: name, labels: labels, value: value))
-        }
-        return result
     }
 }
