@@ -156,7 +156,7 @@ struct BirdSocketServer: Service, CustomStringConvertible {
 
     func run() async throws {
         // Group-readable like BIRD started with `-g`: root and the socket's group may connect.
-        try await UnixSocketListener.run(
+        try await SocketListener.run(
             path: socketPath, mode: 0o660, name: "BIRD-compatible socket", eventLoopGroup: eventLoopGroup,
             logger: logger, outbound: ByteBuffer.self, serve: serve)
     }

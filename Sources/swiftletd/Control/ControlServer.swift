@@ -33,7 +33,7 @@ struct ControlServer: Service {
     typealias Connection = NIOAsyncChannel<ByteBuffer, Never>
 
     func run() async throws {
-        try await UnixSocketListener.run(
+        try await SocketListener.run(
             path: socketPath, name: "control socket", eventLoopGroup: eventLoopGroup, logger: logger,
             outbound: Never.self, serve: serve)
     }

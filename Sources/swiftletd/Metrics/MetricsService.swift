@@ -75,22 +75,7 @@ struct MetricsServer: Service, CustomStringConvertible {
             throw failure
         }
         logger.info("metrics listening", metadata: ["address": "\(address)", "path": "/metrics"])
-        try await withGracefulShutdownHandler {
-            try await server.executeThenClose { inbound in
-                await withDiscardingTaskGroup { group in
-                    do {
-                        for try await connection in inbound {
-                            group.addTask { await serve(connection) }
-                        }
-                    } catch {
-                        logger.warning("metrics accept failed", metadata: ["error": "\(error)"])
-                    }
-                    group.cancelAll()
-                }
-            }
-        } onGracefulShutdown: {
-            server.channel.close(promise: nil)
-        }
+        try await SocketListener.serveUntilShutdown(server, name: "metrics", logger: logger, serve: serve)
         logger.info("metrics closed", metadata: ["address": "\(address)"])
     }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The part every swiftletd Unix-socket server shares (the control socket, the BIRD-compatible sockets): take over the
-// path (a stale file is removed, a live server is not), bind, restrict the file's mode, serve each connection in its
-// own task until graceful shutdown closes the listener and cancels the connections, and unlink the file at the end.
+// The part every swiftletd listener shares: serve each accepted connection in its own task until graceful shutdown
+// closes the listener and cancels the connections still open (the control socket, the BIRD-compatible sockets, the
+// metrics port). For Unix sockets also: take over the path (a stale file is removed, a live server is not), restrict
+// the file's mode, and unlink the file at the end.
 
 import Logging
 import NIOCore
@@ -12,7 +13,7 @@ import ServiceLifecycle
 import Glibc
 #endif
 
-enum UnixSocketListener {
+enum SocketListener {
     /// Runs until graceful shutdown. `mode` overrides ControlSocketFile's 0600 (the BIRD socket is 0660, as BIRD
     /// started with `-g` makes it). `name` goes into the log lines.
     static func run<Outbound: Sendable>(
@@ -40,7 +41,16 @@ enum UnixSocketListener {
         }
         defer { file.removeIfOurs() }
         logger.info("\(name) listening", metadata: ["path": "\(path)"])
+        try await serveUntilShutdown(server, name: name, logger: logger, serve: serve)
+        logger.info("\(name) closed", metadata: ["path": "\(path)"])
+    }
 
+    /// Serves each accepted connection in its own task until graceful shutdown closes the listener; then cancels the
+    /// connections still open. Shared with the metrics listener (TCP).
+    static func serveUntilShutdown<Outbound: Sendable>(
+        _ server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, Outbound>, Never>, name: String, logger: Logger,
+        serve: @escaping @Sendable (NIOAsyncChannel<ByteBuffer, Outbound>) async -> Void
+    ) async throws {
         try await withGracefulShutdownHandler {
             try await server.executeThenClose { inbound in
                 await withDiscardingTaskGroup { group in
@@ -58,6 +68,5 @@ enum UnixSocketListener {
         } onGracefulShutdown: {
             server.channel.close(promise: nil)
         }
-        logger.info("\(name) closed", metadata: ["path": "\(path)"])
     }
 }
