@@ -163,6 +163,10 @@ extension InteropScenarios {
                         && rows["Global_127_0_0_4"]?.contains("Connection refused") == true
                 }
                 try #require(birdUp, "BIRD: \(bird.describe(peer: Self.established))")
+                // Established comes before the peer's routes: wait for them too, so the detail can show them.
+                _ = await Poll.until(timeout: .seconds(10)) {
+                    Self.importsBoth((try? Self.birdcl(bird.controlSocket, ["show", "protocols", "all", Self.established])) ?? [])
+                }
                 let birdProtocols = try Self.birdcl(bird.controlSocket, ["show", "protocols"])
                 let birdStatus = try Self.birdcl(bird.controlSocket, ["show", "status"])
                 let birdDetail = try Self.birdcl(bird.controlSocket, ["show", "protocols", "all", Self.established])
@@ -184,6 +188,9 @@ extension InteropScenarios {
                         && rows["Global_127_0_0_4"]?.contains("Connection refused") == true
                 }
                 try #require(swiftletUp, "swiftletd: \(swiftlet.logText.suffix(3000))")
+                _ = await Poll.until(timeout: .seconds(10)) {
+                    Self.importsBoth((try? Self.birdcl(socket, ["show", "protocols", "all", Self.established])) ?? [])
+                }
                 let swiftletProtocols = try Self.birdcl(socket, ["show", "protocols"])
                 let swiftletStatus = try Self.birdcl(socket, ["show", "status"])
                 let swiftletDetail = try Self.birdcl(socket, ["show", "protocols", "all", Self.established])
@@ -221,9 +228,14 @@ extension InteropScenarios {
                     #expect(birdDetail.contains(line), "BIRD lacks \(line)")
                     #expect(swiftletDetail.contains(line), "swiftletd lacks \(line)")
                 }
-                #expect(birdDetail.contains { $0.hasPrefix("    Routes:         2 imported, ") })
-                #expect(swiftletDetail.contains { $0.hasPrefix("    Routes:         2 imported, ") })
+                #expect(Self.importsBoth(birdDetail))
+                #expect(Self.importsBoth(swiftletDetail))
             }
+        }
+
+        /// The peer's two routes are in: `show protocols all NAME` counts them.
+        static func importsBoth(_ detail: [String]) -> Bool {
+            detail.contains { $0.hasPrefix("    Routes:         2 imported, ") }
         }
     }
 }
