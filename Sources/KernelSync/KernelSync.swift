@@ -295,7 +295,7 @@ public actor KernelSync {
 
     public func counters() -> Counters {
         var result = totals
-        for state in table.liveValues {
+        table.forEachValue { state in
             if state.foreign {
                 result.routesForeign += 1
             } else if state.failure != nil {
