@@ -2,6 +2,8 @@
 // A minimal JSON value with compact, key-ordered rendering: the CLI's output format. Keys keep insertion order so
 // the output reads like the message does (and golden files stay stable).
 
+import ControlProtocol
+
 /// A JSON value.
 enum JSON: Equatable {
     case null
@@ -47,26 +49,7 @@ enum JSON: Equatable {
         }
     }
 
-    static func escape(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-    }
+    static func escape(_ s: String, into out: inout String) { LogLine.jsonString(s, into: &out) }
 }
 
 extension Array where Element == UInt8 {

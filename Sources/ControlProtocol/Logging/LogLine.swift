@@ -31,17 +31,7 @@ public enum LogLine {
                 continue
             }
             out += "\""
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if isControl(scalar) { out += unicodeEscape(scalar) } else { out.unicodeScalars.append(scalar) }
-                }
-            }
+            appendEscaped(value, into: &out, escaping: isControl)
             out += "\""
         }
         return out
@@ -58,8 +48,18 @@ public enum LogLine {
         return out + "}"
     }
 
-    static func jsonString(_ text: String, into out: inout String) {
+    /// `text` as a JSON string (RFC 8259 §7), quotes included. swiftletctl's JSON output uses it too.
+    public static func jsonString(_ text: String, into out: inout String) {
         out += "\""
+        appendEscaped(text, into: &out) { $0.value < 0x20 || $0.value == 0x7F }
+        out += "\""
+    }
+
+    /// The escapes logfmt's quoted values and JSON strings share: quote, backslash, \n \r \t, and \uXXXX for the
+    /// other scalars `escaping` picks.
+    static func appendEscaped(
+        _ text: String, into out: inout String, escaping: (Unicode.Scalar) -> Bool
+    ) {
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -68,10 +68,9 @@ public enum LogLine {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F { out += unicodeEscape(scalar) } else { out.unicodeScalars.append(scalar) }
+                if escaping(scalar) { out += unicodeEscape(scalar) } else { out.unicodeScalars.append(scalar) }
             }
         }
-        out += "\""
     }
 
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {
