@@ -256,7 +256,8 @@ public actor KernelSync {
         guard !totals.swept else { return }
         totals.swept = true
         guard started, programming else { return }
-        let stale = table.liveValues.filter { $0.desired == nil && !$0.installed.isEmpty }.count
+        var stale = 0
+        table.forEachValue { if $0.desired == nil && !$0.installed.isEmpty { stale += 1 } }
         syncAll(deletingUnwanted: true)
         logger.info("stale kernel routes swept", metadata: ["deleted": "\(stale)"])
     }

@@ -74,9 +74,6 @@ struct PrefixTable<Value> {
         return value
     }
 
-    /// The live values (a copy: for reports; counting goes through `forEachValue`).
-    var liveValues: [Value] { values.compactMap { $0 } }
-
     /// Visits every live value in place, without copying the table (`show status` and every metrics scrape count
     /// over all of it).
     func forEachValue(_ body: (borrowing Value) -> Void) {

@@ -14,7 +14,6 @@ public struct SelectedRoute: Hashable, Sendable {
 
     /// One entry per ECMP path, best first.
     public var hops: [Hop] { [first] + more }
-    public var count: Int { 1 + more.count }
 
     public struct Hop: Hashable, Sendable {
         /// The BGP NEXT_HOP (or the RFC 8950 / MP_REACH next hop).
