@@ -102,7 +102,8 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             logger.info("peer removed", metadata: ["peer": "\(name)", "address": "\(peer.definition.address)"])
             let actions = peers[name]!.fsm.stop(.peerDeconfigured, now: now)
             perform(actions, for: name)
-            await setMD5(for: peer.definition, key: "")
+            // Only a key we set can be cleared: the kernel answers ENOENT for an address that never had one.
+            if peer.definition.socketOptions.password != nil { await setMD5(for: peer.definition, key: "") }
             peerByAddress[peer.definition.address] = nil
             peers[name] = nil
         }

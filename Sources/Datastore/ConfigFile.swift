@@ -20,19 +20,68 @@ public enum ConfigFile {
         "Tier", "IPAMConfiguration", "IPAMBlock", "CalicoNodeStatus",
     ]
 
-    /// Reads and decodes the file at `path`. Positions in errors are `path:line:column`.
+    /// Reads and decodes the file at `path`, or every `*.yaml`, `*.yml` and `*.json` file of the directory at `path`
+    /// (in name order, as one set: a name defined twice across files is an error). Positions in errors are
+    /// `file:line:column`.
     public static func load(path: String) -> Result<[Resource], ConfigErrors> {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            return .failure([ConfigError(at: .file(path), field: "", message: "cannot read the file: \(error.localizedDescription)")])
+        let files: [String]
+        switch self.files(at: path) {
+        case .success(let list): files = list
+        case .failure(let error): return .failure([error])
         }
-        return parse(yaml: text, file: path)
+        var resources: [Resource] = []
+        var errors: [ConfigError] = []
+        for file in files {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                errors.append(ConfigError(at: .file(file), field: "", message: "cannot read the file: \(error.localizedDescription)"))
+                continue
+            }
+            let (documentResources, documentErrors) = decode(yaml: text, file: file)
+            resources += documentResources
+            errors += documentErrors
+        }
+        errors += duplicateNames(resources)
+        return errors.isEmpty ? .success(resources) : .failure(ConfigErrors(errors))
+    }
+
+    /// The files `load(path:)` reads: `path` itself, or the resource files of the directory at `path` sorted by name
+    /// (hidden files left out, like Kubernetes' `..data` links of a mounted ConfigMap).
+    public static func files(at path: String) -> Result<[String], ConfigError> {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return .failure(ConfigError(at: .file(path), field: "", message: "cannot read the file: no such file or directory"))
+        }
+        guard isDirectory.boolValue else { return .success([path]) }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            return .failure(ConfigError(at: .file(path), field: "", message: "cannot list the directory: \(error.localizedDescription)"))
+        }
+        let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+        let files = names.filter { name in
+            !name.hasPrefix(".") && [".yaml", ".yml", ".json"].contains { name.hasSuffix($0) }
+        }.sorted().map { "\(base)/\($0)" }
+        guard !files.isEmpty else {
+            return .failure(ConfigError(at: .file(path), field: "", message: "the directory holds no *.yaml, *.yml or *.json file"))
+        }
+        return .success(files)
     }
 
     /// Decodes YAML text; `file` names it in errors.
     public static func parse(yaml: String, file: String) -> Result<[Resource], ConfigErrors> {
+        let (resources, errors) = decode(yaml: yaml, file: file)
+        let all = (errors + duplicateNames(resources)).enumerated()
+            .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
+            .map(\.element)
+        return all.isEmpty ? .success(resources) : .failure(ConfigErrors(all))
+    }
+
+    /// The resources and errors of one file, in file order, before the checks across files.
+    static func decode(yaml: String, file: String) -> ([Resource], [ConfigError]) {
         var errors: [ConfigError] = []
         var documents: [Node] = []
         do {
@@ -48,11 +97,10 @@ public enum ConfigFile {
             if root.isNull { continue }  // an empty document, e.g. a trailing `---`
             decodeDocument(root, file: file, index: &index, into: &resources, errors: &errors)
         }
-        errors.append(contentsOf: duplicateNames(resources))
         // File order, as an editor would walk them (the sort is stable for errors at one position).
         errors = errors.enumerated().sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
             .map(\.element)
-        return errors.isEmpty ? .success(resources) : .failure(ConfigErrors(errors))
+        return (resources, errors)
     }
 
     // MARK: Documents

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The one call `swiftletd` makes at startup: read the config file, resolve secrets, and plan this node's sessions.
+// The one call `swiftletd` makes at startup and on every reload: read the config file (or take the etcd datastore's
+// resources), resolve secrets, and plan this node's sessions.
 // Every failure comes back as `ConfigErrors` with file:line:column positions; nothing throws past `Datastore`.
 
 import ClusterModel
@@ -11,11 +12,16 @@ public enum ConfigLoader {
     public static func load(
         path: String, nodeName: String, secretsDirectory: String?
     ) -> Result<DaemonConfiguration, ConfigErrors> {
-        let resources: [Resource]
         switch ConfigFile.load(path: path) {
-        case .success(let value): resources = value
-        case .failure(let errors): return .failure(errors)
+        case .success(let resources): plan(resources: resources, nodeName: nodeName, secretsDirectory: secretsDirectory)
+        case .failure(let errors): .failure(errors)
         }
+    }
+
+    /// Plans node `nodeName` from resources already read (a config file, or the etcd datastore's snapshot).
+    public static func plan(
+        resources: [Resource], nodeName: String, secretsDirectory: String?
+    ) -> Result<DaemonConfiguration, ConfigErrors> {
         let store = secretsDirectory.map(SecretStore.init(directory:))
         let result = PeerPlanner.plan(resources: resources, nodeName: nodeName) { store?.resolve($0) }
         return result.mapError { errors in

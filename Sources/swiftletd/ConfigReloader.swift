@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The one reload, shared by SIGHUP and `swiftletctl reload`: read the configuration file again; if it does not load,
-// keep the running configuration and return every error; otherwise apply it (the speaker touches only peers whose
-// definition changed) and return what changed. Reloads run one at a time, in the order they were asked for.
+// The one reload, shared by SIGHUP, `swiftletctl reload`, a changed config file and every etcd snapshot: read the
+// configuration again (the file or directory, or the datastore's newest snapshot); if it does not load, keep the
+// running configuration and return every error; otherwise apply it (the speaker touches only peers whose definition
+// changed) and return what changed. Reloads run one at a time, in the order they were asked for.
 
 import BGPTransport
 import ClusterModel
@@ -31,11 +32,27 @@ enum ReloadOutcome: Sendable {
     }
 }
 
-/// Reloads the configuration file into the running daemon.
+/// Where the configuration comes from.
+enum ConfigSource: Sendable {
+    /// A file or a directory of resource files.
+    case file(String)
+    /// The etcd datastore; `endpoints` is for reports.
+    case etcd(EtcdDatastore, endpoints: String)
+
+    /// What reports and `show config` name as the configuration's origin.
+    var description: String {
+        switch self {
+        case .file(let path): path
+        case .etcd(_, let endpoints): "etcd \(endpoints)"
+        }
+    }
+}
+
+/// Reloads the configuration into the running daemon.
 actor ConfigReloader {
     let speaker: BGPSpeaker
     let state: ConfigurationState
-    let configPath: String
+    let source: ConfigSource
     let nodeName: String
     let secretsDirectory: String?
     let kernel: KernelSync?
@@ -44,32 +61,33 @@ actor ConfigReloader {
     private var tail: Task<ReloadOutcome, Never>?
 
     init(
-        speaker: BGPSpeaker, state: ConfigurationState, configPath: String, nodeName: String,
+        speaker: BGPSpeaker, state: ConfigurationState, source: ConfigSource, nodeName: String,
         secretsDirectory: String?, kernel: KernelSync?, logger: Logger
     ) {
         self.speaker = speaker
         self.state = state
-        self.configPath = configPath
+        self.source = source
         self.nodeName = nodeName
         self.secretsDirectory = secretsDirectory
         self.kernel = kernel
         self.logger = logger
     }
 
-    /// Reloads and logs the outcome; `trigger` ("SIGHUP", "control") goes into the log line.
-    func reload(trigger: String) async -> ReloadOutcome {
+    /// Reloads and logs the outcome; `trigger` ("SIGHUP", "control", "file change", "etcd") goes into the log line.
+    /// `snapshot` is the etcd datastore's new state; without it an etcd reload applies the datastore's newest one.
+    func reload(trigger: String, snapshot: EtcdDatastore.Snapshot? = nil) async -> ReloadOutcome {
         let previous = tail
         let task = Task {
             _ = await previous?.value
-            return await self.perform(trigger: trigger)
+            return await self.perform(trigger: trigger, snapshot: snapshot)
         }
         tail = task
         return await task.value
     }
 
-    private func perform(trigger: String) async -> ReloadOutcome {
+    private func perform(trigger: String, snapshot: EtcdDatastore.Snapshot?) async -> ReloadOutcome {
         let outcome: ReloadOutcome
-        switch ConfigLoader.load(path: configPath, nodeName: nodeName, secretsDirectory: secretsDirectory) {
+        switch await load(snapshot: snapshot) {
         case .failure(let errors):
             outcome = .rejected(errors)
         case .success(let configuration):
@@ -77,6 +95,25 @@ actor ConfigReloader {
         }
         log(outcome, trigger: trigger)
         return outcome
+    }
+
+    private func load(snapshot: EtcdDatastore.Snapshot?) async -> Result<DaemonConfiguration, ConfigErrors> {
+        switch source {
+        case .file(let path):
+            return ConfigLoader.load(path: path, nodeName: nodeName, secretsDirectory: secretsDirectory)
+        case .etcd(let datastore, _):
+            var current = snapshot
+            if current == nil { current = await datastore.latest() }
+            return Self.plan(current!, nodeName: nodeName, secretsDirectory: secretsDirectory)
+        }
+    }
+
+    /// An etcd snapshot planned for this node; keys that did not decode reject it as a whole, as a bad file does.
+    static func plan(
+        _ snapshot: EtcdDatastore.Snapshot, nodeName: String, secretsDirectory: String?
+    ) -> Result<DaemonConfiguration, ConfigErrors> {
+        guard snapshot.errors.isEmpty else { return .failure(ConfigErrors(snapshot.errors)) }
+        return ConfigLoader.plan(resources: snapshot.resources, nodeName: nodeName, secretsDirectory: secretsDirectory)
     }
 
     private func log(_ outcome: ReloadOutcome, trigger: String) {
@@ -111,7 +148,7 @@ actor ConfigReloader {
     private func apply(_ configuration: DaemonConfiguration) async -> ReloadReport {
         let old = await state.current
         var report = Self.compare(old: old, new: configuration)
-        report.configFile = configPath
+        report.configFile = source.description
         await state.replace(configuration)
         await speaker.apply(configuration.peers.map { PeerDefinition($0, configuration: configuration) })
         if old.exportScope != configuration.exportScope || old.communityAdvertisements != configuration.communityAdvertisements {

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// swiftletd: wiring only. Loads the configuration, starts the speaker and the control socket under
-// swift-service-lifecycle, reloads on SIGHUP (only changed peers are touched) and on SIGTERM/SIGINT sends Cease to
-// every peer before exiting 0. `--check` validates the configuration like `bird -p`.
+// swiftletd: wiring only. Loads the configuration (a file or directory, or etcd), starts the speaker and the control
+// socket under swift-service-lifecycle, reloads on SIGHUP, on a changed file and on every etcd change (only changed
+// peers are touched) and on SIGTERM/SIGINT sends Cease to every peer before exiting 0. `--check` validates the
+// configuration like `bird -p`.
 
 import ArgumentParser
 import BGPTransport
+import BGPWire
 import ClusterModel
 import ControlProtocol
 import Datastore
+import EtcdClient
 import KernelSync
 import Logging
 import NIOPosix
@@ -25,8 +28,44 @@ struct SwiftletD: AsyncParsableCommand {
         abstract: "Swiftlet, a BGP route-distribution daemon for Calico-style container networks.",
         version: SpeakerControlHandler.version)
 
-    @Option(name: .long, help: "Configuration file (Calico v3 resources, YAML).")
+    @Option(name: .long, help: "Configuration file, or directory of *.yaml/*.yml/*.json files (Calico v3 resources); file datastore.")
     var config: String = "/etc/swiftlet/swiftlet.yaml"
+
+    @Option(name: .long, help: "Where the cluster's resources come from: file (--config, the default) or etcd.")
+    var datastore: String = "file"
+
+    @Option(name: .long, help: "Seconds between checks of the configuration file for changes (file datastore); 0: only SIGHUP.")
+    var configPollInterval: Double = 2
+
+    @Option(name: .long, help: "etcd v3 endpoints, comma-separated (http://127.0.0.1:2379); etcd datastore.")
+    var etcdEndpoints: String = "http://127.0.0.1:2379"
+
+    @Option(name: .long, help: "CA certificate (PEM) for https etcd endpoints.")
+    var etcdCaCert: String?
+
+    @Option(name: .long, help: "Client certificate (PEM) for etcd.")
+    var etcdCert: String?
+
+    @Option(name: .long, help: "Client key (PEM) for etcd.")
+    var etcdKey: String?
+
+    @Option(name: .long, help: "Seconds this node's etcd registration outlives the process (its lease TTL).")
+    var etcdLeaseTtl: Int64 = 30
+
+    @Option(name: .long, help: "Seconds a block's owner must be gone from etcd before the block is released.")
+    var blockReleaseDelay: Double = 300
+
+    @Option(name: .long, help: "etcd: this node's IPv4 address and prefix length (Node spec.bgp.ipv4Address), e.g. 10.0.0.11/24.")
+    var nodeIp: String?
+
+    @Option(name: .long, help: "etcd: this node's IPv6 address and prefix length (Node spec.bgp.ipv6Address).")
+    var nodeIpv6: String?
+
+    @Option(name: .long, help: "etcd: this node's AS number (Node spec.bgp.asNumber).")
+    var nodeAs: UInt32?
+
+    @Option(name: .long, help: "etcd: labels merged into the Node resource, k=v,k2=v2.")
+    var nodeLabels: String?
 
     @Option(name: .long, help: "This node's name (default: $NODENAME, then the host name).")
     var node: String?
@@ -77,10 +116,38 @@ struct SwiftletD: AsyncParsableCommand {
         guard LogLineFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format is logfmt or json") }
         guard logRepeatLimit >= 1 else { throw ValidationError("--log-repeat-limit must be at least 1") }
         guard logRepeatWindow >= 0 else { throw ValidationError("--log-repeat-window must not be negative") }
+        guard ["file", "etcd"].contains(datastore) else { throw ValidationError("--datastore is file or etcd") }
+        guard configPollInterval >= 0 else { throw ValidationError("--config-poll-interval must not be negative") }
+        guard etcdLeaseTtl >= 2 else { throw ValidationError("--etcd-lease-ttl must be at least 2 seconds") }
+        guard blockReleaseDelay >= 0 else { throw ValidationError("--block-release-delay must not be negative") }
+        do { _ = try parsedLabels() } catch { throw ValidationError(error.description) }
+        for (flag, value, family) in [("--node-ip", nodeIp, IPAddress.Family.ipv4), ("--node-ipv6", nodeIpv6, .ipv6)] {
+            guard let value else { continue }
+            let parts = value.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, let address = IPAddress(String(parts[0])), address.family == family,
+                let length = Int(parts[1]), length >= 0, length <= family.bitWidth
+            else {
+                throw ValidationError("\(flag) expects an \(family == .ipv4 ? "IPv4" : "IPv6") address with a prefix length, got \"\(value)\"")
+            }
+        }
     }
+
+    /// `--node-labels k=v,k2=v2`.
+    func parsedLabels() throws(LabelError) -> [String: String] {
+        var labels: [String: String] = [:]
+        for item in (nodeLabels ?? "").split(separator: ",") where !item.isEmpty {
+            let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair.count == 2, !pair[0].isEmpty else { throw LabelError(description: "--node-labels: expected k=v, got \"\(item)\"") }
+            labels[String(pair[0])] = String(pair[1])
+        }
+        return labels
+    }
+
+    struct LabelError: Error, CustomStringConvertible { var description: String }
 
     func run() async throws {
         let nodeName = node ?? ProcessInfoLite.environment("NODENAME") ?? ProcessInfoLite.hostname()
+        if datastore == "etcd" { return try await runWithEtcd(nodeName: nodeName) }
         let loaded = ConfigLoader.load(path: config, nodeName: nodeName, secretsDirectory: secretsDir)
         if check {
             switch loaded {
@@ -99,6 +166,88 @@ struct SwiftletD: AsyncParsableCommand {
         }
 
         let logWriter = bootstrapLogging()
+        try await serve(configuration, source: .file(config), nodeName: nodeName, logWriter: logWriter, follower: nil)
+    }
+
+    /// The etcd datastore: register, claim blocks, wait for a configuration that plans, then serve it and every
+    /// change after it. `--check` reads and plans without registering.
+    private func runWithEtcd(nodeName: String) async throws {
+        let logWriter = bootstrapLogging()
+        let logger = Logger(label: "swiftletd")
+        let endpoints = etcdEndpoints.split(separator: ",").map { String($0) }
+        let tls = (etcdCaCert ?? etcdCert ?? etcdKey) == nil ? nil : EtcdTLS(caFile: etcdCaCert, certFile: etcdCert, keyFile: etcdKey)
+        let client: EtcdClient
+        do {
+            client = try EtcdClient(endpoints: endpoints, tls: tls, logger: Logger(label: "datastore"))
+        } catch {
+            printError("swiftletd: etcd: \(error)")
+            throw ExitCode(1)
+        }
+        let registration = NodeRegistration(
+            ipv4Address: nodeIp, ipv6Address: nodeIpv6, asNumber: nodeAs, labels: (try? parsedLabels()) ?? [:])
+        let store = EtcdDatastore(
+            client: client,
+            options: .init(
+                nodeName: nodeName, registration: registration, leaseTTL: etcdLeaseTtl,
+                blockReleaseDelay: .milliseconds(Int64(blockReleaseDelay * 1000))),
+            logger: Logger(label: "datastore"))
+        let source = ConfigSource.etcd(store, endpoints: etcdEndpoints)
+        if check {
+            defer { Task { try? await client.shutdown() } }
+            let snapshot: EtcdDatastore.Snapshot
+            do {
+                snapshot = try await store.readOnlySnapshot()
+            } catch {
+                printError("swiftletd: etcd \(etcdEndpoints): \(error)")
+                throw ExitCode(1)
+            }
+            switch ConfigReloader.plan(snapshot, nodeName: nodeName, secretsDirectory: secretsDir) {
+            case .success(let configuration):
+                print("\(source.description): OK (node \(configuration.nodeName), AS \(configuration.localAS), \(configuration.peers.count) peer(s))")
+                for note in configuration.notes { print("note: \(note)") }
+                return
+            case .failure(let errors):
+                for error in errors { printError("\(error)") }
+                throw ExitCode(1)
+            }
+        }
+        var snapshot: EtcdDatastore.Snapshot
+        do {
+            snapshot = try await store.start()
+        } catch {
+            logger.critical("cannot register in etcd", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        logger.info(
+            "etcd datastore ready",
+            metadata: [
+                "endpoints": "\(etcdEndpoints)", "revision": "\(snapshot.revision)",
+                "resources": "\(snapshot.resources.count)",
+                "blocks": "\(snapshot.ownBlocks.map(\.description).joined(separator: ","))",
+            ])
+        // Serve only a configuration that plans; until then keep following etcd (and log what is wrong once per change).
+        let follower = Task { await store.run() }
+        var iterator = store.snapshots.makeAsyncIterator()
+        while true {
+            switch ConfigReloader.plan(snapshot, nodeName: nodeName, secretsDirectory: secretsDir) {
+            case .success(let configuration):
+                try await serve(configuration, source: source, nodeName: nodeName, logWriter: logWriter, follower: follower)
+                try? await client.shutdown()
+                return
+            case .failure(let errors):
+                logger.error("the cluster configuration in etcd does not plan; waiting for a change", metadata: ["errors": "\(errors.count)"])
+                for error in errors { logger.error("configuration error", metadata: ["error": "\(error)"]) }
+            }
+            guard let next = await iterator.next() else { throw ExitCode(1) }
+            snapshot = next
+        }
+    }
+
+    /// Runs the daemon on `configuration` until SIGTERM/SIGINT. `follower` is the etcd datastore's running task.
+    private func serve(
+        _ configuration: DaemonConfiguration, source: ConfigSource, nodeName: String, logWriter: LogWriter,
+        follower: Task<Void, Never>?
+    ) async throws {
         let logger = Logger(label: "swiftletd")
         for note in configuration.notes { logger.notice("config note", metadata: ["note": "\(note)"]) }
 
@@ -110,18 +259,33 @@ struct SwiftletD: AsyncParsableCommand {
             noKernel ? nil : await KernelService.make(configuration: configuration, speaker: speaker, logger: logger)
         if noKernel { logger.notice("--no-kernel: the kernel's routes are left alone") }
         let reloader = ConfigReloader(
-            speaker: speaker, state: state, configPath: config, nodeName: nodeName, secretsDirectory: secretsDir,
+            speaker: speaker, state: state, source: source, nodeName: nodeName, secretsDirectory: secretsDir,
             kernel: kernelService?.kernel, logger: logger)
         let daemon = SpeakerService(speaker: speaker, state: state, reloader: reloader)
         let control = ControlServer(
             socketPath: controlSocket,
             handler: SpeakerControlHandler(
                 speaker: speaker, configuration: { await state.current }, startedAt: ProcessInfoLite.now(),
-                kernel: kernelService?.kernel, configFile: config,
+                kernel: kernelService?.kernel, configFile: source.description,
                 reload: { await reloader.reload(trigger: "control") }),
             eventLoopGroup: group, logger: Logger(label: "control"))
         var serviceList: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: daemon), .init(service: control)]
         if let kernelService { serviceList.append(.init(service: kernelService)) }
+        switch source {
+        case .etcd(let store, _):
+            if let follower {
+                serviceList.append(
+                    .init(service: DatastoreService(datastore: store, follower: follower, reloader: reloader, logger: logger)))
+            }
+        case .file(let path):
+            if configPollInterval > 0 {
+                serviceList.append(
+                    .init(
+                        service: ConfigFileWatcher(
+                            path: path, interval: .milliseconds(Int64(configPollInterval * 1000)), reloader: reloader,
+                            logger: logger)))
+            }
+        }
         for (path, family) in [(birdSocket, BirdSocketFamily.ipv4), (bird6Socket, .ipv6)] {
             guard let path else { continue }
             if let service = BirdControlService.make(
@@ -144,6 +308,7 @@ struct SwiftletD: AsyncParsableCommand {
         logger.info(
             "starting", metadata: [
                 "version": "\(SpeakerControlHandler.version)", "node": "\(nodeName)", "router_id": "\(configuration.routerID)",
+                "datastore": "\(source.description)",
                 "as": "\(configuration.localAS)", "peers": "\(configuration.peers.count)",
             ])
         // Windows of suppressed repeats end on time even when nothing else is logged.
