@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: Apache-2.0
+// The multi-node cluster of issue #6 in network namespaces (EtcdClusterScenarioTests): one L2 segment, a bridge "br0"
+// in a "fabric" namespace, with an etcd namespace (10.99.0.2/24) and node namespaces (node i: 10.99.0.(10+i)/24 on
+// "eth0") on it; each node with a pod whose address lies in the node's block. Nodes run swiftletd with the kernel on,
+// so the checks read the kernel (`proto bird` routes) and send pod-to-pod pings. Namespaces are "swe-<pid>-<n>-<tag>"
+// (removed by the lab's teardown, or by the next run if this process died); processes are the lab's, stopped by PID.
+//
+// The cluster's state lives in an `EtcdClusterStore`: etcd (the real thing) or the file datastore, which lets the
+// same checks validate the lab before swiftletd's etcd mode exists.
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+final class EtcdCluster: @unchecked Sendable {
+    static let asNumber: UInt32 = 64512
+    static let pool = "10.244.0.0/16"
+    static let blockSize = 26
+    static let etcdAddress = "10.99.0.2"
+    /// Calico's lease default is far longer; 30 s is the contract's default and what the scenarios run with.
+    static let leaseTTL = 30
+    /// Every namespace of this process starts with "swe-<pid>-".
+    static let prefix = "swe-\(getpid())-"
+    private static let counter = Atomic<Int>(0)
+
+    let lab: Lab
+    /// "swe-<pid>-<n>": this cluster's namespace prefix.
+    let id: String
+    let fabric: Namespace
+    let store: EtcdClusterStore
+    /// Every node ever added, in order of addition (removed ones included: `members` are the live ones).
+    private(set) var nodes: [EtcdClusterNode] = []
+    /// Names of the nodes that are part of the cluster (added and not removed).
+    private(set) var memberNames: [String] = []
+
+    var datastore: EtcdClusterDatastore { store.datastore }
+    var etcd: EtcdClusterEtcd? { store.etcd }
+    var members: [EtcdClusterNode] { nodes.filter { memberNames.contains($0.name) } }
+
+    /// The fabric namespace with its bridge and, in etcd mode, the etcd namespace with etcd running.
+    init(lab: Lab, datastore: EtcdClusterDatastore) async throws {
+        Self.removeLeftovers()
+        self.lab = lab
+        id = "\(Self.prefix)\(Self.counter.add(1, ordering: .relaxed).newValue)"
+        fabric = try Self.namespace("\(id)-fab", lab: lab)
+        try Shell.check(["ip", "-n", fabric.name, "link", "add", "br0", "type", "bridge"])
+        try Shell.check(["ip", "-n", fabric.name, "link", "set", "br0", "up"])
+        var etcd: EtcdClusterEtcd?
+        if datastore == .etcd {
+            let ns = try Self.namespace("\(id)-etcd", lab: lab)
+            try Self.attach(ns, address: "\(Self.etcdAddress)/24", port: "etcd", fabric: fabric)
+            etcd = EtcdClusterEtcd(ns: ns, address: Self.etcdAddress)
+        }
+        store = try EtcdClusterStore(
+            datastore: datastore, etcd: etcd, directory: lab.file("datastore"), pool: Self.pool,
+            blockSize: Self.blockSize)
+        try await etcd?.start()
+    }
+
+    /// The resources every scenario starts with: BGPConfiguration "default" (mesh on or off) and the pool.
+    func putClusterResources(mesh: Bool) throws {
+        try store.put(.bgpConfiguration(asNumber: Self.asNumber, mesh: mesh))
+        try store.put(.ipPool("pods", cidr: Self.pool, blockSize: Self.blockSize))
+    }
+
+    // MARK: nodes
+
+    /// A node namespace on the segment (forwarding on, rp_filter off, as on a Calico node); swiftletd not started.
+    func addNode(_ index: Int) throws -> EtcdClusterNode {
+        let ns = try Self.namespace("\(id)-n\(index)", lab: lab)
+        try Kernel.sysctl(
+            ns, ["net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0"])
+        let node = EtcdClusterNode(index: index, ns: ns)
+        try Self.attach(ns, address: node.cidr, port: "n\(index)", fabric: fabric)
+        try Kernel.sysctl(ns, ["net.ipv4.conf.eth0.rp_filter=0"])
+        nodes.append(node)
+        return node
+    }
+
+    /// Joins `node` to the running cluster: starts its swiftletd and waits (bounded) until it has a block, then gives
+    /// it a pod in its first block. Etcd mode: swiftletd registers its Node and claims the block itself. File mode:
+    /// the harness writes the Node and a block, and every running swiftletd reloads.
+    func start(_ node: EtcdClusterNode) async throws {
+        memberNames.append(node.name)
+        if datastore == .file {
+            try store.put(node.resource)
+            _ = try store.assignFileBlock(to: node.name)
+        }
+        try await node.start(
+            node.arguments(
+                datastore: datastore, etcdEndpoint: etcd?.endpoint, configDirectory: store.directory,
+                leaseTTL: Self.leaseTTL))
+        if datastore == .file { try reloadAll(except: node) }
+        var blocks: [String] = []
+        let claimed = await Poll.until(timeout: .seconds(20)) {
+            blocks = (try? store.blocks(of: node.name)) ?? []
+            return !blocks.isEmpty
+        }
+        guard claimed, let block = blocks.first else {
+            throw HarnessError("\(node.name) claimed no block:\n\(node.describe())\n\(storeDump())")
+        }
+        let pod = try Self.namespace("\(id)-p\(node.index)", lab: lab)
+        try node.addPod(pod, address: Self.podAddress(in: block))
+    }
+
+    /// Takes `node` out of the cluster the way an operator removes a dead node: its Node resource deleted.
+    func removeNodeResource(_ node: EtcdClusterNode) throws {
+        memberNames.removeAll { $0 == node.name }
+        try store.delete(kind: "Node", name: node.name)
+        if datastore == .file {
+            for name in fileAffinities(of: node.name) { try store.delete(kind: "BlockAffinity", name: name) }
+            try reloadAll(except: node)
+        }
+    }
+
+    /// A resource changed in the file datastore: every running swiftletd but `except` re-reads it.
+    func reloadAll(except: EtcdClusterNode? = nil) throws {
+        guard datastore == .file else { return }
+        for node in members where node !== except && node.isRunning {
+            let result = try node.ctl(["reload"])
+            guard result.ok else { throw HarnessError("\(node.name): reload failed: \(result.output)") }
+        }
+    }
+
+    /// Writes a resource; in file mode every running swiftletd reloads.
+    func put(_ resource: EtcdClusterResource) throws {
+        try store.put(resource)
+        try reloadAll()
+    }
+
+    private func fileAffinities(of node: String) -> [String] {
+        ((try? store.blocks(of: node)) ?? []).map { EtcdClusterResource.blockAffinity(node: node, cidr: $0).name }
+    }
+
+    /// The pod's address: the block's base + 2 (+1 is where Calico would put a tunnel address).
+    static func podAddress(in block: String) throws -> String {
+        guard let range = IPv4Text.range(block) else { throw HarnessError("not an IPv4 block: \(block)") }
+        return IPv4Text.string(range.lowerBound + 2)
+    }
+
+    // MARK: checks
+
+    /// Every member's blocks (at least one each; none equal to or overlapping another member's block).
+    func blockProblems() throws -> [String] {
+        var problems: [String] = []
+        var seen: [(node: String, block: String, range: ClosedRange<UInt32>)] = []
+        for node in members {
+            let blocks = try store.blocks(of: node.name)
+            if blocks.isEmpty { problems.append("\(node.name): no block") }
+            for block in blocks {
+                guard let range = IPv4Text.range(block), block.hasSuffix("/\(Self.blockSize)"),
+                    let pool = IPv4Text.range(Self.pool), pool.contains(range.lowerBound), pool.contains(range.upperBound)
+                else {
+                    problems.append("\(node.name): block \(block) is not a /\(Self.blockSize) of \(Self.pool)")
+                    continue
+                }
+                for other in seen where other.range.overlaps(range) {
+                    problems.append("\(node.name) block \(block) overlaps \(other.node) block \(other.block)")
+                }
+                seen.append((node.name, block, range))
+            }
+        }
+        return problems
+    }
+
+    /// The `proto bird` routes `node` must have: its own blocks blackholed, every other member's blocks via that
+    /// member on eth0 (one segment: no encapsulation), metric 1024 (swiftletd's default, like calico/node's BIRD).
+    func expectedRoutes(on node: EtcdClusterNode, blocks: [String: [String]]) -> [String] {
+        var lines = (blocks[node.name] ?? []).map { "blackhole \($0) proto bird metric 1024" }
+        for other in members where other.name != node.name {
+            lines += (blocks[other.name] ?? []).map { "\($0) via \(other.address) dev eth0 proto bird metric 1024" }
+        }
+        return lines.sorted()
+    }
+
+    /// Every running member's kernel routes against `expectedRoutes`, and no route to a block of `gone` nodes.
+    func routeProblems() throws -> [String] {
+        var blocks: [String: [String]] = [:]
+        for node in members { blocks[node.name] = try store.blocks(of: node.name) }
+        var problems: [String] = []
+        for node in members where node.isRunning {
+            problems += KernelCluster.difference(
+                "\(node.name) proto bird", expected: expectedRoutes(on: node, blocks: blocks),
+                actual: try Kernel.routes(node.ns))
+        }
+        return problems
+    }
+
+    /// Every running member's sessions: exactly one per address in `peers(node)`, each Established, and no other.
+    func sessionProblems(_ peers: (EtcdClusterNode) -> [String]) throws -> [String] {
+        var problems: [String] = []
+        for node in members where node.isRunning {
+            let sessions = try node.sessions()
+            let want = Set(peers(node))
+            let have = Set(sessions.map(\.peerAddress))
+            problems += want.subtracting(have).sorted().map { "\(node.name): no session to \($0)" }
+            problems += sessions.filter { !want.contains($0.peerAddress) }.map { "\(node.name): unexpected \($0)" }
+            problems += sessions.filter { want.contains($0.peerAddress) && $0.state != "Established" }
+                .map { "\(node.name): not Established: \($0)" }
+            if sessions.count != Set(sessions.map(\.peerAddress)).count {
+                problems.append("\(node.name): two sessions to one peer: \(sessions)")
+            }
+        }
+        return problems
+    }
+
+    /// The full mesh: every member peers with every other member.
+    func meshPeers(_ node: EtcdClusterNode) -> [String] {
+        members.filter { $0.name != node.name }.map(\.address)
+    }
+
+    /// Every running member's sessions by "node/session name".
+    func sessionSnapshot() throws -> [String: EtcdClusterSession] {
+        var snapshot: [String: EtcdClusterSession] = [:]
+        for node in members where node.isRunning {
+            for session in try node.sessions() { snapshot["\(node.name)/\(session.name)"] = session }
+        }
+        return snapshot
+    }
+
+    /// Pods reach each other: from every pod of `from` to every pod of every other member (a ping's reply takes the
+    /// reverse route, so both directions are checked); bounded poll per pair.
+    func requirePodTraffic(from: [EtcdClusterNode]? = nil) async throws {
+        for source in from ?? members {
+            for pod in source.pods {
+                for target in members where target.name != source.name {
+                    for other in target.pods {
+                        let result = await Kernel.waitReaches(pod.ns, other.address, timeout: .seconds(15))
+                        guard result.ok else {
+                            throw HarnessError(
+                                "pod \(pod.address) (\(source.name)) does not reach pod \(other.address) "
+                                    + "(\(target.name)):\n\(result.output)\n\n\(describe())")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Everything for a failure message: every member's view and the store's keys.
+    func describe() -> String {
+        members.map { $0.describe() }.joined(separator: "\n") + "\n" + storeDump()
+    }
+
+    func storeDump() -> String {
+        switch datastore {
+        case .etcd:
+            let keys = (try? etcd?.keys(prefix: "/calico/")) ?? nil
+            return "--- etcd keys\n" + (keys ?? ["(etcd does not answer)"]).joined(separator: "\n")
+        case .file:
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: store.directory.path)) ?? []
+            return "--- datastore files\n" + files.sorted().joined(separator: "\n")
+        }
+    }
+
+    // MARK: namespaces
+
+    /// A namespace with loopback up, deleted by the lab's teardown (after its processes are stopped).
+    static func namespace(_ name: String, lab: Lab) throws -> Namespace {
+        try Shell.helper("ns_add", [name])
+        let ns = Namespace(name: name, lab: lab)
+        lab.onTeardown { ns.delete() }
+        return ns
+    }
+
+    /// A veth from `ns` ("eth0", `address`) to the fabric (`port`, no address), enslaved to br0.
+    static func attach(_ ns: Namespace, address: String, port: String, fabric: Namespace) throws {
+        try Shell.helper("ns_veth", [ns.name, "eth0", address, fabric.name, port, ""])
+        try Shell.check(["ip", "-n", fabric.name, "link", "set", port, "master", "br0"])
+    }
+
+    /// Removes namespaces "swe-<pid>-…" whose process is gone (a crashed or killed earlier run).
+    static func removeLeftovers() {
+        let netns = (try? Shell.run(["ip", "netns", "list"]))?.stdout ?? ""
+        for line in netns.split(separator: "\n") {
+            let name = String(line.split(separator: " ").first ?? "")
+            guard name.hasPrefix("swe-"), let pid = Int32(name.dropFirst(4).prefix { $0.isNumber }),
+                pid != getpid(), Glibc.kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            _ = try? Shell.helper("ns_del", [name])
+        }
+    }
+}
