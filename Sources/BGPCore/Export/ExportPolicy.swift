@@ -34,6 +34,9 @@ public struct ExportPolicy: Sendable {
     public var scope: (@Sendable (IPPrefix) -> ScopeVerdict)?
     /// BGPConfiguration `prefixAdvertisements`, added to routes the scope accepts.
     public var communityAdvertisements: [CommunityAdvertisement]
+    /// Locally originated prefixes that skip `scope`, with the reason (`RouteEngine.Origination.scopeExemption`;
+    /// the engine keeps this in step with its originations). Paths learned from peers never skip it.
+    public var scopeExemptions: [IPPrefix: String] = [:]
 
     public init(
         scope: (@Sendable (IPPrefix) -> ScopeVerdict)? = nil, communityAdvertisements: [CommunityAdvertisement] = []
@@ -55,13 +58,19 @@ public struct ExportPolicy: Sendable {
         if !verdict.isDefault {
             return (verdict.accepted ? .accept(verdict.operations) : .reject, verdict.reason)
         }
-        return defaultOutcome(path.prefix, filterReason: verdict.reason)
+        return defaultOutcome(path.prefix, filterReason: verdict.reason, exemption: exemption(path))
+    }
+
+    /// Why `path` skips `scope`, if it does.
+    private func exemption(_ path: Path) -> String? {
+        guard path.source.kind == .local, !scopeExemptions.isEmpty else { return nil }
+        return scopeExemptions[path.prefix]
     }
 
     /// `evaluate` without the explanation (no text is built when the session has no export filters).
     func outcome(_ path: Path, filters: [BGPFilter], peerType: FilterRule.PeerType) -> Outcome {
         guard filters.isEmpty else { return evaluate(path, filters: filters, peerType: peerType).0 }
-        if let scope, !scope(path.prefix).accepted { return .reject }
+        if let scope, exemption(path) == nil, !scope(path.prefix).accepted { return .reject }
         guard !communityAdvertisements.isEmpty else { return .accept([]) }
         return .accept(
             CommunityAdvertisement.communities(for: path.prefix, in: communityAdvertisements).map { .addCommunity($0) })
@@ -81,9 +90,11 @@ public struct ExportPolicy: Sendable {
         return .accept([])
     }
 
-    private func defaultOutcome(_ prefix: IPPrefix, filterReason: String) -> (Outcome, String) {
+    private func defaultOutcome(_ prefix: IPPrefix, filterReason: String, exemption: String?) -> (Outcome, String) {
         var reason = filterReason
-        if let scope {
+        if let exemption {
+            reason += "; " + exemption
+        } else if let scope {
             let verdict = scope(prefix)
             reason += "; " + verdict.reason
             guard verdict.accepted else { return (.reject, reason) }

@@ -81,10 +81,22 @@ public struct RouteEngine: Sendable {
     public struct Origination: Hashable, Sendable {
         public var prefix: IPPrefix
         public var communities: [Community]
+        /// LOCAL_PREF of the originated path (sent to internal peers, RFC 4271 §5.1.5); nil: none, so the export
+        /// rules send the default. Calico encodes an elevated kernel priority in it (2147483647 − metric).
+        public var localPreference: UInt32?
+        /// Why the prefix is exported although the export policy's `scope` would withhold it, when the originator
+        /// has already applied the scope with facts the scope does not see (Calico's `calico_aggr` exports a route
+        /// inside an own block when its kernel metric is below the normal priority). Nil: the scope decides.
+        public var scopeExemption: String?
 
-        public init(prefix: IPPrefix, communities: [Community] = []) {
+        public init(
+            prefix: IPPrefix, communities: [Community] = [], localPreference: UInt32? = nil,
+            scopeExemption: String? = nil
+        ) {
             self.prefix = prefix
             self.communities = communities
+            self.localPreference = localPreference
+            self.scopeExemption = scopeExemption
         }
     }
 
@@ -374,6 +386,13 @@ public struct RouteEngine: Sendable {
             if let change = locRIB.updateCompact(originatedPath(wanted[prefix]!)) { changes.append(change) }
         }
         originated = wanted
+        // Before advertising: the changed paths are exported under the new exemptions.
+        var exemptions: [IPPrefix: String] = [:]
+        for (prefix, origination) in wanted { if let why = origination.scopeExemption { exemptions[prefix] = why } }
+        if exemptions != configuration.exportPolicy.scopeExemptions {
+            configuration.exportPolicy.scopeExemptions = exemptions
+            generator.policy.scopeExemptions = exemptions
+        }
         return advertise(changes)
     }
 
@@ -382,6 +401,9 @@ public struct RouteEngine: Sendable {
 
     /// Changes the node-wide export policy (a reload changed the pools or communities) and re-exports.
     public mutating func setExportPolicy(_ policy: ExportPolicy) -> [Output] {
+        // The exemptions come with the originations, not with the policy.
+        var policy = policy
+        policy.scopeExemptions = configuration.exportPolicy.scopeExemptions
         configuration.exportPolicy = policy
         generator.policy = policy
         var out: [Output] = []
@@ -396,6 +418,7 @@ public struct RouteEngine: Sendable {
         attributes.origin = .igp
         attributes.asPath = ASPath()
         if !origination.communities.isEmpty { attributes.communities = origination.communities }
+        attributes.localPreference = origination.localPreference
         var table = AttributeSetTable()
         let nextHop =
             origination.prefix.family == .ipv4
