@@ -3,6 +3,8 @@
 // everything that arrived while the previous batch was being programmed goes out as one batch), sweeps stale routes
 // once every peer has sent End-of-RIB or the stale-route timer ran out, re-resolves next hops when the kernel's links,
 // addresses or other routes change, and rescans our routes periodically (BIRD's kernel scan) to repair drift.
+// Other programs' routes (Felix's workload routes) are learned for RouteOriginations at start, after route and link
+// notifications and on every rescan (BIRD's `protocol kernel { learn; }`).
 // On shutdown nothing is removed: routes persist for the next start (Calico's `persist`).
 
 import BGPCore
@@ -53,6 +55,8 @@ final class KernelEventInbox: Sendable {
         var changed = false
         var devices = false
         var overrun = false
+        /// Another program's route changed: the learned routes are read again.
+        var routes = false
     }
 
     private let pending = Mutex(Pending())
@@ -72,9 +76,10 @@ final class KernelEventInbox: Sendable {
             case .route(_, _, let routeProtocol, _) where routeProtocol == ourProtocol:
                 // Our own changes echoed back; drift is repaired by the periodic rescan.
                 return
-            case .route, .address: pending.changed = true
-            case .link: pending.changed = true; pending.devices = true
-            case .overrun: pending.changed = true; pending.devices = true; pending.overrun = true
+            case .route: pending.changed = true; pending.routes = true
+            case .address: pending.changed = true
+            case .link: pending.changed = true; pending.devices = true; pending.routes = true
+            case .overrun: pending.changed = true; pending.devices = true; pending.overrun = true; pending.routes = true
             }
         }
         signal.yield()
@@ -101,6 +106,8 @@ struct KernelService: Service {
     let inbox: RouteChangeInbox
     let events: KernelEventInbox
     let monitor: NetlinkMonitor?
+    /// Where learned routes go; nil: none are learned.
+    let originations: RouteOriginations?
     let staleRouteSweepTime: Duration
     let logger: Logger
     /// How often our routes are read back and repaired.
@@ -108,7 +115,8 @@ struct KernelService: Service {
 
     /// Opens the netlink sockets; nil (logged) when the kernel cannot be reached, so the daemon runs without it.
     static func make(
-        configuration: DaemonConfiguration, speaker: BGPSpeaker, logger: Logger
+        configuration: DaemonConfiguration, speaker: BGPSpeaker, originations: RouteOriginations? = nil,
+        logger: Logger
     ) async -> KernelService? {
         let settings = configuration.kernel
         let routes: NetlinkRouteProgrammer
@@ -138,13 +146,17 @@ struct KernelService: Service {
                 "cannot watch the kernel's links, addresses and routes; next hops are re-resolved only by the periodic rescan",
                 metadata: ["error": "\(error.operation): \(error.error)"])
         }
+        var learning: RouteOriginations?
+        if let originations, await originations.startLearning() { learning = originations }
         return KernelService(
-            kernel: kernel, speaker: speaker, inbox: inbox, events: events, monitor: monitor,
+            kernel: kernel, speaker: speaker, inbox: inbox, events: events, monitor: monitor, originations: learning,
             staleRouteSweepTime: .seconds(Int(settings.staleRouteSweepTime)), logger: logger)
     }
 
     func run() async throws {
         await kernel.start()
+        // After our own dump: the monitor's groups are joined already, so no change after this read is missed.
+        await originations?.relearn()
         do throws(KernelCallError) {
             try monitor?.start()
         } catch {
@@ -189,6 +201,7 @@ struct KernelService: Service {
             // A device coming up sends a burst (link, addresses, connected routes): take it as one.
             try? await Task.sleep(for: .milliseconds(50))
             let pending = events.take()
+            if pending.routes { await originations?.relearn() }
             guard pending.changed else { continue }
             if pending.overrun { await kernel.rescan() }
             await kernel.kernelChanged(devicesChanged: pending.devices)
@@ -225,6 +238,7 @@ struct KernelService: Service {
             try? await Task.sleep(for: Self.rescanInterval)
             if Task.isCancelled { return }
             await kernel.rescan()
+            await originations?.relearn()
         }
     }
 }
