@@ -16,6 +16,8 @@ struct SessionsPlan: Sendable {
     var remoteAS: UInt32
     var holdTime: UInt16
     var routesPerSession: Int
+    /// One block per session (an emulated Calico node), announced with the host routes.
+    var blocks: BlockPlan?
     var retryDelay: TimeAmount
     /// Expected keepalive count, to size the gap array once.
     var expectedMessages: Int
@@ -189,7 +191,7 @@ final class SessionPeer: SessionObserver {
             report.everEstablished = true
             if let startedAt { report.timeToEstablishedMicros = UInt64(max(0, (now - startedAt).nanoseconds / 1000)) }
         }
-        if plan.routesPerSession > 0 { announceRoutes(session) }
+        if plan.routesPerSession > 0 || plan.blocks != nil { announceRoutes(session) }
     }
 
     func notificationReceived(_ notification: BGPNotification, at now: NIODeadline) {
@@ -223,18 +225,23 @@ final class SessionPeer: SessionObserver {
 
     // MARK: - Routes
 
-    /// K host routes, unique per session: 10.0.0.0/8 + index × K + j, NEXT_HOP our address, AS_PATH our AS.
+    /// K host routes, unique per session: 10.0.0.0/8 + index × K + j, plus this session's block when there is a
+    /// block plan; NEXT_HOP our address. eBGP: AS_PATH our AS. iBGP (an emulated cluster node): an empty AS_PATH
+    /// and LOCAL_PREF 100, as a Calico node's BIRD sends (our own AS in the path would be dropped as a loop).
     private func announceRoutes(_ session: EstablishedSession) {
         let k = plan.routesPerSession
         var nlri: [NLRI] = []
-        nlri.reserveCapacity(k)
+        nlri.reserveCapacity(k + 1)
+        if let blocks = plan.blocks { nlri.append(NLRI(blocks.block(for: index))) }
         let base = UInt32(truncatingIfNeeded: index &* k)
         for j in 0..<k {
             let host = 0x0A00_0000 | ((base &+ UInt32(j)) & 0x00FF_FFFF)
             nlri.append(NLRI(IPPrefix(address: IPAddress(ipv4: host), length: 32)))
         }
+        let isInternal = settings.localAS == settings.remoteAS
         let attributes = PathAttributes(
-            origin: .igp, asPath: ASPath(sequence: [settings.localAS]), nextHop: settings.address)
+            origin: .igp, asPath: ASPath(sequence: isInternal ? [] : [settings.localAS]), nextHop: settings.address,
+            localPreference: isInternal ? 100 : nil)
         var buffer = session.allocator.buffer(capacity: min(k * 5 + 128, 1 << 20))
         UpdatePacker.writeAnnouncements(
             nlri, family: .ipv4Unicast, attributes: attributes, into: &buffer, context: session.timing.encode)

@@ -29,6 +29,9 @@ struct SessionsCommand: AsyncParsableCommand {
     var connect: String = "active"
     @Option(help: "Port to listen on in passive mode.") var listenPort = 179
     @Option(help: "Host routes (/32) each session announces once Established.") var routesPerSession = 0
+    @Option(help: "First block: with --block-length, session i announces block i of that length from here.")
+    var blockBase: String?
+    @Option(help: "Block prefix length (Calico's IPv4 default is 26).") var blockLength: Int?
     @Option(help: "Spread session starts over this many milliseconds.") var rampMs = 0
     @Option(help: "Delay before reconnecting after a failure, milliseconds.") var retryMs = 1000
     @Flag(help: "Print one JSON object instead of text.") var json = false
@@ -43,6 +46,14 @@ struct SessionsCommand: AsyncParsableCommand {
         guard UInt64(base.ipv4Value) + UInt64(count) <= UInt64(UInt32.max) else {
             throw ValidationError("--count runs past 255.255.255.255")
         }
+        guard (blockBase == nil) == (blockLength == nil) else {
+            throw ValidationError("--block-base and --block-length go together")
+        }
+        if let blockBase, let blockLength,
+            case .failure(let error) = BlockPlan.make(base: blockBase, length: blockLength, count: count)
+        {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() async throws {
@@ -51,7 +62,9 @@ struct SessionsCommand: AsyncParsableCommand {
         let plan = SessionsPlan(
             target: try SocketAddress(ipAddress: target, port: port), mode: SessionsPlan.Mode(rawValue: connect)!,
             listenPort: listenPort, localAS: localAS, remoteAS: remoteAS, holdTime: hold,
-            routesPerSession: routesPerSession, retryDelay: .milliseconds(Int64(retryMs)),
+            routesPerSession: routesPerSession,
+            blocks: try blockBase.map { try BlockPlan.make(base: $0, length: blockLength!, count: count).get() },
+            retryDelay: .milliseconds(Int64(retryMs)),
             expectedMessages: Int(duration / keepaliveSeconds) + 16)
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
