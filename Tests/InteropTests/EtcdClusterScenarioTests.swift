@@ -100,8 +100,31 @@ extension InteropScenarios {
             return started
         }
 
+        /// The checks can fail: a peer that is not there, a stray `proto bird` route and an unrouted address are
+        /// reported (the cluster must be converged when this runs, and is again afterwards).
+        static func checkTheChecks(_ cluster: EtcdCluster) async throws {
+            let ghost = "10.99.0.99"
+            let sessionProblems = try cluster.sessionProblems { cluster.meshPeers($0) + [ghost] }
+            let missing = sessionProblems.filter { $0.hasSuffix("no session to \(ghost)") }
+            guard missing.count == cluster.members.count, sessionProblems.count == missing.count else {
+                throw HarnessError("a missing session is not reported exactly once per node: \(sessionProblems)")
+            }
+            let node = cluster.members[0]
+            let stray = ["blackhole", "192.0.2.0/24", "proto", "bird", "table", "100"]
+            try Shell.check(["ip", "-n", node.ns.name, "route", "add"] + stray)
+            let routeProblems = try cluster.routeProblems()
+            try Shell.check(["ip", "-n", node.ns.name, "route", "del"] + stray)
+            guard routeProblems.contains(where: { $0.contains("unexpected blackhole 192.0.2.0/24") }) else {
+                throw HarnessError("a stray proto bird route is not reported: \(routeProblems)")
+            }
+            guard let pod = node.pods.first else { throw HarnessError("\(node.name) has no pod") }
+            let unrouted = Kernel.reaches(pod.ns, "10.244.255.2")
+            guard !unrouted.ok else { throw HarnessError("a pod reaches an address nobody has:\n\(unrouted.output)") }
+            try await converge("after the self-check", cluster) { try cluster.routeProblems() }
+        }
+
         /// Scenarios 1 and 2 (and, with etcd, 3) on one cluster.
-        static func meshScenario(_ lab: Lab, datastore: EtcdClusterDatastore) async throws {
+        static func meshScenario(_ lab: Lab, datastore: EtcdClusterDatastore, checkChecks: Bool = false) async throws {
             let cluster = try await EtcdCluster(lab: lab, datastore: datastore)
             try cluster.putClusterResources(mesh: true)
 
@@ -111,6 +134,7 @@ extension InteropScenarios {
             try await requireMeshConverged("3 nodes", cluster)
             report("\(datastore): 3-node mesh with routes \(seconds(since: formation)) after the first start")
             try await cluster.requirePodTraffic()
+            if checkChecks { try await checkTheChecks(cluster) }
 
             // 2. grow to five; no session restarts
             let beforeGrowth = try cluster.sessionSnapshot()
@@ -165,15 +189,38 @@ extension InteropScenarios {
             }
             try await etcd.start()
             report("etcd down for \(seconds(since: outage))")
+            // node-6 with a 3 s lease, so its death is seen quickly below
             let rejoin = ContinuousClock.now
-            _ = try await startNodes(cluster, 6...6)
+            let late = try cluster.addNode(6)
+            late.leaseTTL = 3
+            try await cluster.start(late)
             try await requireMeshConverged("node-6 after the etcd restart", cluster)
             report("node-6 joined after the etcd restart in \(seconds(since: rejoin))")
             let dropped = restartedSessions(afterRemoval, try cluster.sessionSnapshot())
             guard dropped.isEmpty else {
                 throw HarnessError("sessions restarted over the etcd restart:\n\(dropped.joined(separator: "\n"))")
             }
-            try await cluster.requirePodTraffic(from: cluster.members.filter { $0.name == "node-6" })
+            try await cluster.requirePodTraffic(from: [late])
+
+            // node-6 dies (SIGKILL): its lease expires, its Node key goes, the others remove its session
+            let beforeDeath = try cluster.sessionSnapshot()
+            try await late.kill()
+            let death = ContinuousClock.now
+            cluster.forget(late)
+            let nodeKey = EtcdClusterResource.key(kind: "Node", name: late.name)
+            let expired = await Poll.until(timeout: .seconds(15)) { (try? etcd.value(nodeKey)) == .some(nil) }
+            guard expired else { throw HarnessError("\(nodeKey) outlived its 3 s lease:\n\(cluster.describe())") }
+            try await converge("node-6's lease expired: sessions", cluster) {
+                try cluster.sessionProblems(cluster.meshPeers)
+            }
+            try await converge("node-6's lease expired: kernel routes", cluster) { try cluster.routeProblems() }
+            report("node-6 (lease 3 s) gone everywhere \(seconds(since: death)) after SIGKILL")
+            let disturbed = restartedSessions(beforeDeath, try cluster.sessionSnapshot()) { key, session in
+                key.hasPrefix("\(late.name)/") || session.peerAddress == late.address
+            }
+            guard disturbed.isEmpty else {
+                throw HarnessError("sessions restarted when node-6 died:\n\(disturbed.joined(separator: "\n"))")
+            }
         }
 
         // MARK: - 0. the lab on the file datastore
@@ -183,7 +230,7 @@ extension InteropScenarios {
         )
         func labOnFileDatastore() async throws {
             try await withLab("etcd-cluster-file") { lab in
-                try await Self.meshScenario(lab, datastore: .file)
+                try await Self.meshScenario(lab, datastore: .file, checkChecks: true)
             }
         }
 
@@ -233,18 +280,116 @@ extension InteropScenarios {
                     try await cluster.start(node)
                     nodes.append(node)
                 }
+                // A reflector peers with every other node, a client with the two reflectors only.
                 let reflectors = Set(nodes.prefix(2).map(\.address))
-                try await Self.converge("RR: blocks", cluster) { try cluster.blockProblems() }
-                try await Self.converge("RR: sessions", cluster) {
-                    try cluster.sessionProblems { node in
-                        reflectors.contains(node.address)
-                            ? cluster.meshPeers(node) : reflectors.sorted()
-                    }
+                let peers = { (node: EtcdClusterNode) in
+                    reflectors.contains(node.address) ? cluster.meshPeers(node) : reflectors.sorted()
                 }
+                try await Self.converge("RR: blocks", cluster) { try cluster.blockProblems() }
+                try await Self.converge("RR: sessions", cluster) { try cluster.sessionProblems(peers) }
                 try await Self.converge("RR: kernel routes", cluster) { try cluster.routeProblems() }
                 Self.report("\(Self.datastore): 2 reflectors + 3 clients with routes in \(Self.seconds(since: start))")
                 try await cluster.requirePodTraffic()
+
+                // The operator's reflector Nodes kept their cluster ID and labels; the flags' fields were overlaid.
+                if let etcd = cluster.etcd {
+                    for node in nodes.prefix(2) {
+                        let text = try etcd.value(EtcdClusterResource.key(kind: "Node", name: node.name)) ?? "{}"
+                        let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+                        let spec = object?["spec"] as? [String: Any]
+                        let bgp = spec?["bgp"] as? [String: Any]
+                        let labels = (object?["metadata"] as? [String: Any])?["labels"] as? [String: String]
+                        guard bgp?["routeReflectorClusterID"] as? String == "244.0.0.1",
+                            bgp?["ipv4Address"] as? String == node.cidr, labels?["route-reflector"] == "true"
+                        else { throw HarnessError("\(node.name)'s Node lost what the operator wrote: \(text)") }
+                    }
+                }
+
+                // A client restarts (SIGTERM, start): same blocks, its sessions come back, its pod reaches the others.
+                let client = nodes[3]
+                let blocks = try cluster.store.blocks(of: client.name)
+                let restart = ContinuousClock.now
+                try await cluster.restart(client)
+                try await Self.converge("RR: node-4 restarted: sessions", cluster) { try cluster.sessionProblems(peers) }
+                try await Self.converge("RR: node-4 restarted: kernel routes", cluster) { try cluster.routeProblems() }
+                Self.report("\(Self.datastore): a restarted client back with routes in \(Self.seconds(since: restart))")
+                let after = try cluster.store.blocks(of: client.name)
+                guard after == blocks else {
+                    throw HarnessError("node-4 had blocks \(blocks) before a restart, \(after) after")
+                }
+                try await cluster.requirePodTraffic(from: [client])
             }
         }
+    }
+}
+
+/// The harness's pure parts (block arithmetic, overlap and restart detection, Calico keys): no root, no network.
+@Suite("etcd cluster harness")
+struct EtcdClusterHarnessTests {
+    @Test("Blocks are carved from the pool in address order; one past the pool's end is refused")
+    func blockArithmetic() throws {
+        #expect(try EtcdClusterStore.block(0, of: "10.244.0.0/16", size: 26) == "10.244.0.0/26")
+        #expect(try EtcdClusterStore.block(1, of: "10.244.0.0/16", size: 26) == "10.244.0.64/26")
+        #expect(try EtcdClusterStore.block(4, of: "10.244.0.0/16", size: 26) == "10.244.1.0/26")
+        #expect(try EtcdClusterStore.block(1023, of: "10.244.0.0/16", size: 26) == "10.244.255.192/26")
+        #expect(throws: HarnessError.self) { try EtcdClusterStore.block(1024, of: "10.244.0.0/16", size: 26) }
+        #expect(IPv4Text.range("10.244.0.64/26") == IPv4Text.value("10.244.0.64")!...IPv4Text.value("10.244.0.127")!)
+        #expect(IPv4Text.range("10.244.0.65/26") == nil, "host bits set")
+    }
+
+    @Test("Calico IPAM affinity keys give the block (\"10.244.0.64-26\" → 10.244.0.64/26)")
+    func affinityKeys() {
+        let prefix = EtcdClusterStore.affinityPrefix(node: "node-1")
+        #expect(prefix == "/calico/ipam/v2/host/node-1/ipv4/block/")
+        #expect(EtcdClusterStore.block(fromAffinityKey: prefix + "10.244.0.64-26", prefix: prefix) == "10.244.0.64/26")
+    }
+
+    @Test("Overlapping, shared, misaligned and missing blocks are reported; disjoint ones are not")
+    func blockProblems() {
+        #expect(
+            EtcdCluster.blockProblems([("a", ["10.244.0.0/26"]), ("b", ["10.244.0.64/26", "10.244.1.0/26"])]).isEmpty)
+        #expect(
+            EtcdCluster.blockProblems([("a", ["10.244.0.0/26"]), ("b", ["10.244.0.0/26"])])
+                == ["b block 10.244.0.0/26 overlaps a block 10.244.0.0/26"])
+        #expect(EtcdCluster.blockProblems([("a", ["10.244.0.0/25"])]).count == 1, "not a /26")
+        #expect(EtcdCluster.blockProblems([("a", ["10.245.0.0/26"])]).count == 1, "outside the pool")
+        #expect(EtcdCluster.blockProblems([("a", ["10.244.0.1/26"])]).count == 1, "host bits set")
+        #expect(EtcdCluster.blockProblems([("a", [])]) == ["a: no block"])
+    }
+
+    @Test("A session is restarted when its since moved, it left Established or it is gone; ignored ones are not")
+    func restartedSessions() {
+        typealias Tests = InteropScenarios.EtcdClusterScenarioTests
+        let up = EtcdClusterSession(name: "Mesh_10_99_0_12", state: "Established", since: 100, peerAddress: "10.99.0.12")
+        var later = up
+        later.since = 130
+        var down = up
+        down.state = "Active"
+        let before = ["node-1/Mesh_10_99_0_12": up]
+        #expect(Tests.restartedSessions(before, before).isEmpty)
+        #expect(Tests.restartedSessions(before, ["node-1/Mesh_10_99_0_12": later]).count == 1)
+        #expect(Tests.restartedSessions(before, ["node-1/Mesh_10_99_0_12": down]).count == 1)
+        #expect(Tests.restartedSessions(before, [:]).count == 1)
+        #expect(Tests.restartedSessions(before, [:]) { key, _ in key.hasPrefix("node-1/") }.isEmpty)
+    }
+
+    @Test("Resources are Calico v3 JSON at Calico's etcd keys")
+    func resources() throws {
+        let node = EtcdClusterResource.node(
+            "node-1", ipv4: "10.99.0.11/24", clusterID: "244.0.0.1", labels: ["route-reflector": "true"])
+        #expect(node.key == "/calico/resources/v3/projectcalico.org/nodes/node-1")
+        #expect(EtcdClusterResource.ipPool("pods", cidr: "10.244.0.0/16", blockSize: 26).key
+            == "/calico/resources/v3/projectcalico.org/ippools/pods")
+        #expect(EtcdClusterResource.bgpConfiguration(asNumber: 64512, mesh: true).key
+            == "/calico/resources/v3/projectcalico.org/bgpconfigurations/default")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(node.json.utf8)) as? [String: Any])
+        #expect(object["apiVersion"] as? String == "projectcalico.org/v3")
+        #expect(object["kind"] as? String == "Node")
+        let metadata = try #require(object["metadata"] as? [String: Any])
+        #expect(metadata["name"] as? String == "node-1")
+        #expect((metadata["labels"] as? [String: String]) == ["route-reflector": "true"])
+        let bgp = try #require((object["spec"] as? [String: Any])?["bgp"] as? [String: Any])
+        #expect(bgp["ipv4Address"] as? String == "10.99.0.11/24")
+        #expect(bgp["routeReflectorClusterID"] as? String == "244.0.0.1")
     }
 }

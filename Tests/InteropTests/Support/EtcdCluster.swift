@@ -19,8 +19,6 @@ final class EtcdCluster: @unchecked Sendable {
     static let pool = "10.244.0.0/16"
     static let blockSize = 26
     static let etcdAddress = "10.99.0.2"
-    /// Calico's lease default is far longer; 30 s is the contract's default and what the scenarios run with.
-    static let leaseTTL = 30
     /// Every namespace of this process starts with "swe-<pid>-".
     static let prefix = "swe-\(getpid())-"
     private static let counter = Atomic<Int>(0)
@@ -88,10 +86,7 @@ final class EtcdCluster: @unchecked Sendable {
             try store.put(node.resource)
             _ = try store.assignFileBlock(to: node.name)
         }
-        try await node.start(
-            node.arguments(
-                datastore: datastore, etcdEndpoint: etcd?.endpoint, configDirectory: store.directory,
-                leaseTTL: Self.leaseTTL))
+        try await node.start(arguments(for: node))
         if datastore == .file { try reloadAll(except: node) }
         var blocks: [String] = []
         let claimed = await Poll.until(timeout: .seconds(20)) {
@@ -103,6 +98,23 @@ final class EtcdCluster: @unchecked Sendable {
         }
         let pod = try Self.namespace("\(id)-p\(node.index)", lab: lab)
         try node.addPod(pod, address: Self.podAddress(in: block))
+    }
+
+    func arguments(for node: EtcdClusterNode) -> [String] {
+        node.arguments(datastore: datastore, etcdEndpoint: etcd?.endpoint, configDirectory: store.directory)
+    }
+
+    /// Restarts `node`'s swiftletd (SIGTERM, then a new process with the same arguments): it keeps its Node and its
+    /// blocks (contract of issue #6: a restart must not drop traffic).
+    func restart(_ node: EtcdClusterNode) async throws {
+        node.stop()
+        try await node.start(arguments(for: node))
+    }
+
+    /// `node` is no longer part of the cluster (its swiftletd died and its lease expired): the checks stop
+    /// expecting it.
+    func forget(_ node: EtcdClusterNode) {
+        memberNames.removeAll { $0 == node.name }
     }
 
     /// Takes `node` out of the cluster the way an operator removes a dead node: its Node resource deleted.
@@ -144,22 +156,28 @@ final class EtcdCluster: @unchecked Sendable {
 
     /// Every member's blocks (at least one each; none equal to or overlapping another member's block).
     func blockProblems() throws -> [String] {
+        try Self.blockProblems(members.map { ($0.name, try store.blocks(of: $0.name)) })
+    }
+
+    /// Problems with a block table: a node without a block, a block that is not a `blockSize` block of the pool,
+    /// two blocks (of one node or two) that overlap. Pure.
+    static func blockProblems(_ table: [(node: String, blocks: [String])]) -> [String] {
         var problems: [String] = []
         var seen: [(node: String, block: String, range: ClosedRange<UInt32>)] = []
-        for node in members {
-            let blocks = try store.blocks(of: node.name)
-            if blocks.isEmpty { problems.append("\(node.name): no block") }
+        guard let pool = IPv4Text.range(Self.pool) else { preconditionFailure("EtcdCluster.pool is not an IPv4 CIDR") }
+        for (node, blocks) in table {
+            if blocks.isEmpty { problems.append("\(node): no block") }
             for block in blocks {
                 guard let range = IPv4Text.range(block), block.hasSuffix("/\(Self.blockSize)"),
-                    let pool = IPv4Text.range(Self.pool), pool.contains(range.lowerBound), pool.contains(range.upperBound)
+                    pool.contains(range.lowerBound), pool.contains(range.upperBound)
                 else {
-                    problems.append("\(node.name): block \(block) is not a /\(Self.blockSize) of \(Self.pool)")
+                    problems.append("\(node): block \(block) is not a /\(Self.blockSize) of \(Self.pool)")
                     continue
                 }
                 for other in seen where other.range.overlaps(range) {
-                    problems.append("\(node.name) block \(block) overlaps \(other.node) block \(other.block)")
+                    problems.append("\(node) block \(block) overlaps \(other.node) block \(other.block)")
                 }
-                seen.append((node.name, block, range))
+                seen.append((node, block, range))
             }
         }
         return problems

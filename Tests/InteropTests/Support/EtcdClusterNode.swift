@@ -41,6 +41,8 @@ final class EtcdClusterNode: @unchecked Sendable {
     /// This node's labels and route reflector cluster ID (a route reflector has both).
     var labels: [String: String] = [:]
     var routeReflectorClusterID: String?
+    /// `--etcd-lease-ttl`: how long the Node key outlives a dead swiftletd (30 s: swiftletd's default).
+    var leaseTTL = 30
     /// The running swiftletd, nil before `start` and after `kill`. Only the scenario's task touches the node.
     private(set) var process: BackgroundProcess?
     private(set) var pods: [EtcdClusterPod] = []
@@ -75,9 +77,7 @@ final class EtcdClusterNode: @unchecked Sendable {
 
     /// swiftletd's arguments: etcd mode per the contract of issue #6 (`--datastore etcd`, the node registers itself
     /// with `--node-ip`, a lease of `leaseTTL` seconds), or the file datastore's directory.
-    func arguments(datastore: EtcdClusterDatastore, etcdEndpoint: String?, configDirectory: URL, leaseTTL: Int)
-        -> [String]
-    {
+    func arguments(datastore: EtcdClusterDatastore, etcdEndpoint: String?, configDirectory: URL) -> [String] {
         var arguments = [SwiftletDaemon.daemonBinary.path]
         switch datastore {
         case .etcd:
@@ -116,6 +116,12 @@ final class EtcdClusterNode: @unchecked Sendable {
         process.signal(SIGKILL)
         guard await process.waitExit() else { throw HarnessError("swiftletd on \(name) survived SIGKILL") }
         self.process = nil
+    }
+
+    /// SIGTERM (Cease to its peers) and wait for the exit.
+    func stop() {
+        process?.stop()
+        process = nil
     }
 
     /// SIGSTOP: the node keeps its TCP connections open but says nothing (its peers' hold timers run).

@@ -158,16 +158,22 @@ final class EtcdClusterStore: @unchecked Sendable {
     func blocks(of node: String) throws -> [String] {
         switch datastore {
         case .etcd:
-            let prefix = "/calico/ipam/v2/host/\(node)/ipv4/block/"
-            return try requireEtcd().keys(prefix: prefix).map { key in
-                // "10.244.0.64-26" → "10.244.0.64/26"
-                let tail = key.dropFirst(prefix.count)
-                guard let dash = tail.lastIndex(of: "-") else { return String(tail) }
-                return tail[..<dash] + "/" + tail[tail.index(after: dash)...]
-            }.sorted()
+            let prefix = Self.affinityPrefix(node: node)
+            return try requireEtcd().keys(prefix: prefix).map { Self.block(fromAffinityKey: $0, prefix: prefix) }
+                .sorted()
         case .file:
             return fileBlocks[node] ?? []
         }
+    }
+
+    /// Where Calico IPAM keeps `node`'s IPv4 block affinities (libcalico-go `model.BlockAffinityKey`).
+    static func affinityPrefix(node: String) -> String { "/calico/ipam/v2/host/\(node)/ipv4/block/" }
+
+    /// ".../block/10.244.0.64-26" → "10.244.0.64/26" (Calico writes the CIDR with "-" for "/" in keys).
+    static func block(fromAffinityKey key: String, prefix: String) -> String {
+        let tail = key.hasPrefix(prefix) ? key.dropFirst(prefix.count) : key[...]
+        guard let dash = tail.lastIndex(of: "-") else { return String(tail) }
+        return tail[..<dash] + "/" + tail[tail.index(after: dash)...]
     }
 
     /// File mode: gives `node` the next free block of the pool and writes its BlockAffinity.
@@ -207,12 +213,13 @@ enum IPv4Text {
         [24, 16, 8, 0].map { String(value >> UInt32($0) & 0xff) }.joined(separator: ".")
     }
 
-    /// "a.b.c.d/len" as the closed range of addresses it covers.
+    /// "a.b.c.d/len" as the closed range of addresses it covers; nil unless the host bits are clear.
     static func range(_ cidr: String) -> ClosedRange<UInt32>? {
         let parts = cidr.split(separator: "/")
         guard parts.count == 2, let base = value(String(parts[0])), let length = Int(parts[1]), (0...32).contains(length)
         else { return nil }
         let size: UInt64 = 1 << UInt64(32 - length)
+        guard UInt64(base) % size == 0 else { return nil }
         return base...UInt32(UInt64(base) + size - 1)
     }
 }
