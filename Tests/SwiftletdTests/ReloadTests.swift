@@ -2,8 +2,9 @@
 // `swiftletctl reload` against the built daemon on loopback with bgp-fakepeer sessions (issue #7): adding a peer,
 // removing one and changing one peer's timers touch only those sessions (the others keep their `since` in
 // `show protocols --json`); a broken configuration (YAML syntax error, bad field) is rejected with exit status 1 and
-// file:line:column: field on stderr while every session keeps running, and a later good reload is applied. Every
-// wait is a bounded poll.
+// file:line:column: field on stderr while every session keeps running, and a later good reload is applied. A changed
+// file, or a file added to a configuration directory, is reloaded without being asked (issue #6). Every wait is a
+// bounded poll.
 
 import Foundation
 import Testing
@@ -76,7 +77,10 @@ struct ReloadTests {
         let port = testPort(10)
         let (a, b, c) = ("127.0.7.1", "127.0.7.2", "127.0.7.3")
         let (nameA, nameB, nameC) = (Self.name(a), Self.name(b), Self.name(c))
-        let daemon = try DaemonProcess(config: Self.peerConfig(port: port, peers: [(a, 30), (b, 30)]), node: "dut")
+        // Only the explicit reloads below may apply a change: the file watcher is off (its own test is further down).
+        let daemon = try DaemonProcess(
+            config: Self.peerConfig(port: port, peers: [(a, 30), (b, 30)]), node: "dut",
+            extraArguments: ["--config-poll-interval", "0"])
         defer { daemon.terminate() }
         let configPath = daemon.directory.appendingPathComponent("swiftlet.yaml").path
         func writeConfig(_ text: String) throws { try text.write(toFile: configPath, atomically: true, encoding: .utf8) }
@@ -181,7 +185,9 @@ struct ReloadTests {
     @Test("SIGHUP runs the same reload: a change is applied and logged with trigger=SIGHUP; a broken file is logged per error")
     func sighupSharesTheReload() throws {
         let port = testPort(11)
-        let daemon = try DaemonProcess(config: Self.peerConfig(port: port, peers: [("127.0.7.11", 3)]), node: "dut")
+        let daemon = try DaemonProcess(
+            config: Self.peerConfig(port: port, peers: [("127.0.7.11", 3)]), node: "dut",
+            extraArguments: ["--config-poll-interval", "0"])
         defer { daemon.terminate() }
         let configPath = daemon.directory.appendingPathComponent("swiftlet.yaml").path
         try Self.peerConfig(port: port, peers: [("127.0.7.11", 3), ("127.0.7.12", 3)])
@@ -200,5 +206,66 @@ struct ReloadTests {
         }
         #expect(daemon.process.isRunning)
         #expect(try Self.protocols(daemon).count == 2)
+    }
+
+    @Test("A changed file reloads by itself (trigger=file change); a directory of files is one configuration")
+    func fileChangeReloads() throws {
+        let port = testPort(12)
+        let daemon = try DaemonProcess(
+            config: Self.peerConfig(port: port, peers: [("127.0.7.21", 3)]), node: "dut",
+            extraArguments: ["--config-poll-interval", "0.2"])
+        defer { daemon.terminate() }
+        let configPath = daemon.directory.appendingPathComponent("swiftlet.yaml").path
+        try Self.peerConfig(port: port, peers: [("127.0.7.21", 3), ("127.0.7.22", 3)])
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        try waitUntil("the edited file was reloaded", timeout: .seconds(10)) {
+            try Self.protocols(daemon)[Self.name("127.0.7.22")] != nil
+        }
+        try waitUntil("the reload is logged", timeout: .seconds(5)) { daemon.log.contains("trigger=\"file change\"") }
+        // A broken edit is rejected and logged; the sessions stay.
+        try "kind: [".write(toFile: configPath, atomically: true, encoding: .utf8)
+        try waitUntil("the broken edit is rejected", timeout: .seconds(10)) {
+            daemon.log.contains(#"msg="reload rejected; the running configuration stays in force""#)
+        }
+        #expect(try Self.protocols(daemon).count == 2)
+
+        // A directory: the DUT's own resources in one file, each peer in a file of its own.
+        let directory = DaemonProcess.temporaryDirectory("config-dir")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try dutConfig(port: testPort(13), peers: []).write(
+            to: directory.appendingPathComponent("00-node.yaml"), atomically: true, encoding: .utf8)
+        func peerFile(_ index: Int, _ address: String) throws {
+            try """
+                apiVersion: projectcalico.org/v3
+                kind: BGPPeer
+                metadata: {name: peer-\(index)}
+                spec: {node: dut, peerIP: \(address), asNumber: 65001, passive: true}
+
+                """.write(to: directory.appendingPathComponent("peer-\(index).yaml"), atomically: true, encoding: .utf8)
+        }
+        try peerFile(0, "127.0.7.31")
+        let second = try DaemonProcess(
+            config: "", node: "dut", extraArguments: ["--config", directory.path, "--config-poll-interval", "0.2"])
+        defer { second.terminate() }
+        try waitUntil("the directory's peer is configured", timeout: .seconds(10)) {
+            try Self.protocols(second)[Self.name("127.0.7.31")] != nil
+        }
+        try peerFile(1, "127.0.7.32")
+        try waitUntil("a file added to the directory is reloaded", timeout: .seconds(10)) {
+            try Self.protocols(second)[Self.name("127.0.7.32")] != nil
+        }
+        // The same name in two files is one error naming the second file.
+        try """
+            apiVersion: projectcalico.org/v3
+            kind: BGPPeer
+            metadata: {name: peer-0}
+            spec: {node: dut, peerIP: 127.0.7.33, asNumber: 65001}
+
+            """.write(to: directory.appendingPathComponent("peer-9.yaml"), atomically: true, encoding: .utf8)
+        try waitUntil("the duplicate is rejected with its file", timeout: .seconds(10)) {
+            second.log.contains("peer-9.yaml") && second.log.contains("duplicate BGPPeer name")
+        }
+        #expect(try Self.protocols(second).count == 2)
     }
 }
