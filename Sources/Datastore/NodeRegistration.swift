@@ -76,8 +76,8 @@ public struct NodeRegistration: Sendable, Hashable {
         if let asNumber { bgp["asNumber"] = Int(asNumber) }
         spec["bgp"] = bgp
         root["spec"] = spec
-        // Sorted keys: the same registration writes the same bytes, so a restart that changes nothing is visible as
-        // nothing in `etcdctl watch`.
+        // Sorted keys: the same registration writes the same bytes, so a restart that changes nothing decodes to the
+        // same Node on every other node and plans to the same configuration (no session is touched).
         let data = (try? JSONSerialization.data(withJSONObject: root, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return .success([UInt8](data))
     }
