@@ -35,6 +35,7 @@ public final class EtcdClient: Sendable {
     private let logger: Logger
     /// Index of the endpoint that answered last; calls start there (one owner: this mutex).
     private let preferred = Mutex(0)
+    private let isShutDown = Atomic(false)
 
     public init(
         endpoints: [String], tls: EtcdTLS? = nil, logger: Logger = Logger(label: "etcd"),
@@ -58,9 +59,17 @@ public final class EtcdClient: Sendable {
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
     }
 
-    /// Closes connections; running watches end with `unavailable`. Call once, before the last reference goes.
+    /// Closes connections; running watches end with `unavailable`. Call it before the last reference goes; a client
+    /// dropped without it shuts its HTTP client down in the background (AsyncHTTPClient would otherwise trap).
     public func shutdown() async throws {
+        guard !isShutDown.exchange(true, ordering: .relaxed) else { return }
         try await http.shutdown()
+    }
+
+    deinit {
+        if !isShutDown.exchange(true, ordering: .relaxed) {
+            http.shutdown { _ in }
+        }
     }
 
     // MARK: KV
@@ -83,7 +92,8 @@ public final class EtcdClient: Sendable {
                 where code == EtcdError.GRPCCode.outOfRange && message.contains("compacted") && attempts < 3
             {
                 attempts += 1
-                logger.notice("etcd range restarts: revision compacted between pages", metadata: ["prefix": "\(prefix)"])
+                logger.notice(
+                    "etcd range restarts: revision compacted between pages", metadata: ["prefix": "\(prefix)"])
             }
         }
     }
@@ -365,11 +375,14 @@ public final class EtcdClient: Sendable {
     static func tlsConfiguration(_ tls: EtcdTLS) throws -> TLSConfiguration {
         var configuration = TLSConfiguration.makeClientConfiguration()
         do {
-            if let caFile = tls.caFile { configuration.trustRoots = .file(caFile) }
+            // Loaded here as PEM: NIOSSL's `.file` sources guess the format from the name and take "x.key" for DER.
+            if let caFile = tls.caFile {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+            }
             switch (tls.certFile, tls.keyFile) {
             case (let cert?, let key?):
                 configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-                configuration.privateKey = .file(key)
+                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
             case (nil, nil):
                 break
             default:

@@ -63,7 +63,10 @@ package enum EtcdGateway {
     package static func txnRequest(compare: [EtcdCompare], success: [EtcdOperation], failure: [EtcdOperation])
         -> [String: Any]
     {
-        ["compare": compare.map(compareJSON), "success": success.map(operationJSON), "failure": failure.map(operationJSON)]
+        [
+            "compare": compare.map(compareJSON), "success": success.map(operationJSON),
+            "failure": failure.map(operationJSON),
+        ]
     }
 
     /// Compare.result defaults to EQUAL (0); the target names the field that is compared (rpc.proto `Compare`).
@@ -103,16 +106,16 @@ package enum EtcdGateway {
     // MARK: responses
 
     package struct Header: Decodable, Sendable {
-        var revision: GatewayInt64?
+        package var revision: GatewayInt64?
     }
 
     package struct KeyValue: Decodable, Sendable {
-        var key: String?
-        var value: String?
-        var createRevision: GatewayInt64?
-        var modRevision: GatewayInt64?
-        var version: GatewayInt64?
-        var lease: GatewayInt64?
+        package var key: String?
+        package var value: String?
+        package var createRevision: GatewayInt64?
+        package var modRevision: GatewayInt64?
+        package var version: GatewayInt64?
+        package var lease: GatewayInt64?
 
         enum CodingKeys: String, CodingKey {
             case key, value, version, lease
@@ -120,7 +123,7 @@ package enum EtcdGateway {
             case modRevision = "mod_revision"
         }
 
-        func model() throws(EtcdError) -> EtcdKeyValue {
+        package func model() throws(EtcdError) -> EtcdKeyValue {
             EtcdKeyValue(
                 key: String(decoding: try EtcdGateway.bytes(base64: key, field: "key"), as: UTF8.self),
                 value: try EtcdGateway.bytes(base64: value, field: "value"),
@@ -130,30 +133,30 @@ package enum EtcdGateway {
     }
 
     package struct RangeResponse: Decodable, Sendable {
-        var header: Header?
-        var kvs: [KeyValue]?
-        var more: Bool?
+        package var header: Header?
+        package var kvs: [KeyValue]?
+        package var more: Bool?
     }
 
     package struct PutResponse: Decodable, Sendable {
-        var header: Header?
+        package var header: Header?
     }
 
     package struct DeleteRangeResponse: Decodable, Sendable {
-        var header: Header?
-        var deleted: GatewayInt64?
+        package var header: Header?
+        package var deleted: GatewayInt64?
     }
 
     package struct TxnResponse: Decodable, Sendable {
-        var header: Header?
-        var succeeded: Bool?
+        package var header: Header?
+        package var succeeded: Bool?
     }
 
     package struct LeaseGrantResponse: Decodable, Sendable {
-        var header: Header?
-        var id: GatewayInt64?
-        var ttl: GatewayInt64?
-        var error: String?
+        package var header: Header?
+        package var id: GatewayInt64?
+        package var ttl: GatewayInt64?
+        package var error: String?
 
         enum CodingKeys: String, CodingKey {
             case header, error
@@ -164,14 +167,14 @@ package enum EtcdGateway {
 
     /// /v3/lease/keepalive is a stream endpoint, so its one answer is wrapped in "result".
     package struct LeaseKeepAliveResponse: Decodable, Sendable {
-        var result: LeaseGrantResponse?
-        var error: StreamError?
+        package var result: LeaseGrantResponse?
+        package var error: StreamError?
     }
 
     package struct StreamError: Decodable, Sendable {
-        var grpcCode: Int?
-        var httpCode: Int?
-        var message: String?
+        package var grpcCode: Int?
+        package var httpCode: Int?
+        package var message: String?
 
         enum CodingKeys: String, CodingKey {
             case message
@@ -182,18 +185,18 @@ package enum EtcdGateway {
 
     /// The body of a failed unary call.
     package struct UnaryError: Decodable, Sendable {
-        var error: String?
-        var message: String?
-        var code: Int?
+        package var error: String?
+        package var message: String?
+        package var code: Int?
     }
 
     package struct WatchResponse: Decodable, Sendable {
-        var header: Header?
-        var created: Bool?
-        var canceled: Bool?
-        var compactRevision: GatewayInt64?
-        var cancelReason: String?
-        var events: [Event]?
+        package var header: Header?
+        package var created: Bool?
+        package var canceled: Bool?
+        package var compactRevision: GatewayInt64?
+        package var cancelReason: String?
+        package var events: [Event]?
 
         enum CodingKeys: String, CodingKey {
             case header, created, canceled, events
@@ -203,13 +206,13 @@ package enum EtcdGateway {
     }
 
     package struct Event: Decodable, Sendable {
-        var type: String?
-        var kv: KeyValue?
+        package var type: String?
+        package var kv: KeyValue?
     }
 
     package struct WatchLine: Decodable, Sendable {
-        var result: WatchResponse?
-        var error: StreamError?
+        package var result: WatchResponse?
+        package var error: StreamError?
     }
 
     /// One line of a watch stream, as the client acts on it.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// One stored key and a consistent listing of keys, as etcd v3 returns them (mvccpb.KeyValue, etcdserverpb.RangeResponse).
+// One stored key and a consistent listing of keys, as etcd v3 returns them (mvccpb.KeyValue,
+// etcdserverpb.RangeResponse).
 // Calico's etcd v3 backend reads resources as these: the value is one JSON document, modRevision is the resource
 // version an update must compare against.
 
