@@ -9,17 +9,21 @@
 // passes a second later.
 //
 //   0. the lab itself with the file datastore (blocks and Nodes written by the harness, `swiftletctl reload`): a
-//      3-node mesh, kernel routes, pod pings, a fourth node joining without restarting a session, a node removed:
-//      a failure in the etcd scenarios is then swiftletd's etcd mode, not the lab
+//      3-node mesh, kernel routes, pod pings, two nodes joining without restarting a session, a node removed, and
+//      the checks shown to fail on a missing session, a stray route and an unrouted address: a failure in the etcd
+//      scenarios is then swiftletd's etcd mode, not the lab
 //   1. etcd: 3 nodes register and claim blocks (none shared or overlapping), full mesh, routes to every other
 //      node's block in every kernel, pods ping across nodes
 //   2. grow to 5 while running: the new nodes join everywhere and no existing session restarts (same `since`);
-//      one node frozen and its Node key deleted: the others remove its session (not merely lose it: that would take
-//      the 9 s hold time) and its routes, and nothing else moves
-//   3. etcd SIGKILLed for 4 s: no session drops and no kernel route changes meanwhile; after the restart a new node
-//      is still applied everywhere (the watches resumed)
-//   4. route reflectors: mesh off, 2 nodes with routeReflectorClusterID and a label, BGPPeers from all() to the
-//      label and between the reflectors: each client has exactly 2 sessions, every kernel has every block, pods ping
+//      one node frozen and its Node key deleted: the others remove its session from `show protocols` (a session that
+//      only lost its peer stays listed) and its routes, and nothing else moves
+//   3. etcd SIGKILLed for 4 s: no session drops and no kernel route changes meanwhile; after the restart every Node
+//      key is there and a new node is applied everywhere (the watches resumed). That node (lease 3 s) is then
+//      SIGKILLed: its key expires and every other node removes it
+//   4. route reflectors: mesh off, 2 nodes with routeReflectorClusterID and a label written by the operator before
+//      they start (kept by registration), BGPPeers from all() to the label and between the reflectors: each client
+//      has exactly 2 sessions, every kernel has every block, pods ping; a client restarted with SIGTERM keeps its
+//      block and gets its sessions back
 //
 // Measured times (formation, join, removal) are printed as "etcd-cluster: …".
 import Foundation
