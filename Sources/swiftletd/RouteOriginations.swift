@@ -39,7 +39,13 @@ actor RouteOriginations {
 
     /// A new configuration: its originations, and the rules for learned routes (pools, blocks, priorities).
     func configure(_ configuration: DaemonConfiguration) async {
-        configured = configuration.originations
+        let reasons = Dictionary(
+            configuration.originated.map { ($0.prefix, $0.reason) }, uniquingKeysWith: { a, _ in a })
+        configured = configuration.originations.map { origination in
+            var origination = origination
+            if origination.reason == nil { origination.reason = reasons[origination.prefix] }
+            return origination
+        }
         selector = LearnedRouteSelector(configuration)
         reselect()
         await publish()
@@ -94,7 +100,8 @@ actor RouteOriginations {
         let own = Set(configured.map(\.prefix))
         let extra = learned.filter { !own.contains($0.prefix) }.map {
             RouteEngine.Origination(
-                prefix: $0.prefix, localPreference: $0.localPreference, scopeExemption: $0.scopeExemption)
+                prefix: $0.prefix, localPreference: $0.localPreference, scopeExemption: $0.scopeExemption,
+                reason: $0.reason)
         }
         return (configured + extra).sorted { $0.prefix < $1.prefix }
     }

@@ -79,3 +79,17 @@ struct OriginationTests {
         #expect(engine.explainExport(path, to: Engine.monitor.name)?.advertised == true)
     }
 }
+
+extension OriginationTests {
+    @Test("An origination's reason is kept for show route; a new reason alone sends nothing")
+    func reason() throws {
+        var engine = Engine.engine()
+        _ = Engine.up(&engine, Engine.meshB)
+        _ = engine.setOriginated([.init(prefix: pfx("10.244.1.0/26"), reason: "block affinity")])
+        #expect(engine.origination(for: pfx("10.244.1.0/26"))?.reason == "block affinity")
+        let renamed = engine.setOriginated([.init(prefix: pfx("10.244.1.0/26"), reason: "assigned block")])
+        #expect(try Engine.sent(to: Engine.meshB.name, renamed).isEmpty)
+        #expect(engine.origination(for: pfx("10.244.1.0/26"))?.reason == "assigned block")
+        #expect(engine.origination(for: pfx("10.244.2.0/26")) == nil)
+    }
+}

@@ -88,15 +88,25 @@ public struct RouteEngine: Sendable {
         /// has already applied the scope with facts the scope does not see (Calico's `calico_aggr` exports a route
         /// inside an own block when its kernel metric is below the normal priority). Nil: the scope decides.
         public var scopeExemption: String?
+        /// Why the node originates it ("block affinity", "kernel route dev cali1 proto boot: in IP pool …"), for
+        /// `show route … detail`.
+        public var reason: String?
 
         public init(
             prefix: IPPrefix, communities: [Community] = [], localPreference: UInt32? = nil,
-            scopeExemption: String? = nil
+            scopeExemption: String? = nil, reason: String? = nil
         ) {
             self.prefix = prefix
             self.communities = communities
             self.localPreference = localPreference
             self.scopeExemption = scopeExemption
+            self.reason = reason
+        }
+
+        var withoutReason: Origination {
+            var copy = self
+            copy.reason = nil
+            return copy
         }
     }
 
@@ -382,7 +392,8 @@ public struct RouteEngine: Sendable {
         for prefix in originated.keys.sorted() where wanted[prefix] == nil {
             if let change = locRIB.withdrawCompact(prefix: prefix, source: localSource.name) { changes.append(change) }
         }
-        for prefix in wanted.keys.sorted() where originated[prefix] != wanted[prefix] {
+        // A new reason alone changes nothing on the wire.
+        for prefix in wanted.keys.sorted() where originated[prefix]?.withoutReason != wanted[prefix]?.withoutReason {
             if let change = locRIB.updateCompact(originatedPath(wanted[prefix]!)) { changes.append(change) }
         }
         originated = wanted
@@ -398,6 +409,9 @@ public struct RouteEngine: Sendable {
 
     /// The prefixes originated here.
     public var originatedPrefixes: [IPPrefix] { originated.keys.sorted() }
+
+    /// The origination of `prefix`, if this node originates it.
+    public func origination(for prefix: IPPrefix) -> Origination? { originated[prefix] }
 
     /// Changes the node-wide export policy (a reload changed the pools or communities) and re-exports.
     public mutating func setExportPolicy(_ policy: ExportPolicy) -> [Output] {
