@@ -154,7 +154,13 @@ let package = Package(
             name: "KernelSyncTests",
             dependencies: ["KernelSync", "KernelNetlink", "BGPCore", "BGPWire", "ClusterModel"]
         ),
-        .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterModel", "BGPWire"]),
+        .testTarget(
+            name: "DatastoreTests",
+            dependencies: [
+                "Datastore", "ClusterModel", "BGPWire",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
         // A real etcd (Debian etcd-server) on loopback, started by the tests; no root needed. Skipped when no etcd
         // binary is installed, except under CI=true where its absence fails.
         .testTarget(

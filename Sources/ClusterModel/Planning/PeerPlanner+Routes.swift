@@ -21,6 +21,8 @@ extension Planning {
         var originated: [OriginatedRoute]
         var exportScope: ExportScope
         var communityAdvertisements: [CommunityAdvertisement]
+        /// Every node's blocks (tunnel addresses come from them).
+        var assignment: BlockAssignment
     }
 
     mutating func plannedRoutes(_ local: Local) -> PlannedRoutes {
@@ -51,7 +53,7 @@ extension Planning {
             nodeConfigs[nodeName]?.spec.prefixAdvertisements ?? clusterConfig?.spec.prefixAdvertisements ?? []
         return PlannedRoutes(
             originated: originated.values.sorted { $0.prefix < $1.prefix }, exportScope: scope,
-            communityAdvertisements: advertisements)
+            communityAdvertisements: advertisements, assignment: assignment)
     }
 
     /// The service ranges this node originates, and those its export scope accepts (the same, plus on a route

@@ -177,12 +177,7 @@ struct Planning {
                 ipPools: ipPools, ipv6Address: bgp.address(.ipv6))
         configuration.kernel = kernelSettings(nodeConfig: nodeConfig)
         configuration.nodeSubnets = [bgp.ipv4Address?.subnet, bgp.ipv6Address?.subnet].compactMap { $0 }
-        configuration.tunnelEndpoints = nodes.values.sorted { $0.metadata.name < $1.metadata.name }.compactMap { node in
-            guard let address = node.bgp?.ipv4Address?.address else { return nil }
-            return TunnelEndpoint(
-                nodeName: node.metadata.name, nodeAddress: address, vxlanAddress: node.vxlan.ipv4TunnelAddress,
-                vxlanMAC: node.vxlan.macAddress, ipipAddress: node.bgp?.ipv4IPIPTunnelAddress)
-        }
+        configuration.tunnelEndpoints = tunnelEndpoints(assignment: routes.assignment)
         return .success(configuration)
     }
 
