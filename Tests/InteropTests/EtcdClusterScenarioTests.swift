@@ -194,7 +194,7 @@ extension InteropScenarios {
             // 3. etcd killed and restarted
             guard let etcd = cluster.etcd else { return }
             let routes = try Dictionary(uniqueKeysWithValues: cluster.members.map { ($0.name, try Kernel.routes($0.ns)) })
-            try await etcd.kill()
+            try etcd.kill()
             let outage = ContinuousClock.now
             var changed: [String] = []
             let steady = try await Poll.holds(for: .seconds(4), every: .milliseconds(500)) {

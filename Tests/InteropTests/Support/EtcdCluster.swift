@@ -49,7 +49,7 @@ final class EtcdCluster: @unchecked Sendable {
         if datastore == .etcd {
             let ns = try Self.namespace("\(id)-etcd", lab: lab)
             try Self.attach(ns, address: "\(Self.etcdAddress)/24", port: "etcd", fabric: fabric)
-            etcd = EtcdClusterEtcd(ns: ns, address: Self.etcdAddress)
+            etcd = try EtcdClusterEtcd(ns: ns, address: Self.etcdAddress)
         }
         store = try EtcdClusterStore(
             datastore: datastore, etcd: etcd, directory: lab.file("datastore"), pool: Self.pool,
@@ -267,6 +267,7 @@ final class EtcdCluster: @unchecked Sendable {
         case .etcd:
             let keys = (try? etcd?.keys(prefix: "/calico/")) ?? nil
             return "--- etcd keys\n" + (keys ?? ["(etcd does not answer)"]).joined(separator: "\n")
+                + "\n--- etcd log\n" + (etcd?.logTail ?? "")
         case .file:
             let files = (try? FileManager.default.contentsOfDirectory(atPath: store.directory.path)) ?? []
             return "--- datastore files\n" + files.sorted().joined(separator: "\n")

@@ -7,6 +7,7 @@
 // Calico's IPAM affinity keys `/calico/ipam/v2/host/<node>/ipv4/block/<a.b.c.d>-<len>` (libcalico-go
 // `model.BlockAffinityKey`). In file mode the harness plays both parts: it writes each Node and a BlockAffinity
 // for it, blocks handed out in address order.
+import BGPTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -18,76 +19,52 @@ enum EtcdClusterDatastore: String, Sendable {
     case etcd, file
 }
 
-/// The real etcd: one member, its client URL on the etcd namespace's fabric address (and loopback, for etcdctl), its
-/// data in the lab directory so a restart keeps every key, lease and revision.
-final class EtcdClusterEtcd: @unchecked Sendable {
-    static let binary = "/usr/bin/etcd"
-    static let clientPort = 2379
+/// The real etcd (BGPTestSupport's `EtcdServer`, one member) in the etcd namespace, its client URL on the namespace's
+/// fabric address; its data directory stays across `kill` and `start`, so keys, leases and revisions survive.
+final class EtcdClusterEtcd: Sendable {
+    let server: EtcdServer
 
-    let ns: Namespace
-    let address: String
-    let dataDirectory: URL
-    /// The running etcd; replaced by `restart()`. Only the scenario's task touches it.
-    private(set) var process: BackgroundProcess?
-    private var starts = 0
+    var endpoint: String { server.endpoint }
+    static var installed: Bool { EtcdServer.isInstalled }
+    static var binary: String { EtcdServer.binary }
 
-    var endpoint: String { "http://\(address):\(Self.clientPort)" }
-
-    init(ns: Namespace, address: String) {
-        self.ns = ns
-        self.address = address
-        dataDirectory = ns.lab.file("etcd-data")
+    /// The server is stopped (and its log copied into the lab as etcd.log) by the lab's teardown.
+    init(ns: Namespace, address: String) throws {
+        let server = try EtcdServer(name: "swe", address: address, netns: ns.name)
+        self.server = server
+        let log = ns.lab.file("etcd.log")
+        ns.lab.onTeardown {
+            server.stop()
+            try? server.logText.write(to: log, atomically: true, encoding: .utf8)
+        }
     }
 
-    static var installed: Bool { FileManager.default.isExecutableFile(atPath: binary) }
-
-    /// Starts etcd and waits (bounded) until it answers a read.
+    /// Starts etcd (again) and waits (bounded) until it is healthy.
     func start() async throws {
-        starts += 1
-        let local = "http://127.0.0.1:\(Self.clientPort)"
-        process = try ns.spawn(
-            "etcd-\(starts)",
-            [
-                Self.binary, "--name", "swe", "--data-dir", dataDirectory.path,
-                "--listen-client-urls", "\(endpoint),\(local)", "--advertise-client-urls", endpoint,
-                "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
-                "--initial-cluster", "swe=http://127.0.0.1:2380", "--initial-cluster-state", "new",
-                "--logger", "zap", "--log-level", "warn",
-            ])
-        var last = ""
-        let up = await Poll.until(timeout: .seconds(20), every: .milliseconds(100)) {
-            guard process?.isRunning ?? false else { return true }
-            let result = try? etcdctl(["get", "--keys-only", "/calico/"])
-            last = result?.output ?? ""
-            return result?.ok ?? false
-        }
-        guard up, process?.isRunning ?? false else {
-            throw HarnessError("etcd did not start (\(last)):\n\(process?.logText ?? "")")
-        }
+        try await server.start()
     }
 
     /// SIGKILL: no clean shutdown, like a crashed etcd host; waits (bounded) until the process is gone.
-    func kill() async throws {
-        process?.signal(SIGKILL)
-        guard await process?.waitExit(timeout: .seconds(10)) ?? true else {
-            throw HarnessError("etcd survived SIGKILL")
-        }
+    func kill() throws {
+        server.kill()
+        guard !server.isRunning else { throw HarnessError("etcd survived SIGKILL") }
     }
 
-    /// `etcdctl` (API v3) inside the etcd namespace against the loopback client URL, 5 s per command.
+    /// `etcdctl` (API v3) inside the etcd namespace (stdout and stderr together in `stdout`).
     @discardableResult
     func etcdctl(_ arguments: [String]) throws -> Shell.Result {
-        try ns.run(
-            ["env", "ETCDCTL_API=3", "etcdctl", "--endpoints", "http://127.0.0.1:\(Self.clientPort)",
-             "--command-timeout=5s"] + arguments,
-            timeout: .seconds(10))
+        let (status, output) = try server.etcdctl(arguments)
+        return Shell.Result(status: status, stdout: output, stderr: "")
     }
+
+    /// The last lines of etcd's log, for failure messages.
+    var logTail: String { server.logText.split(separator: "\n").suffix(20).joined(separator: "\n") }
 
     /// Keys under `prefix`, sorted.
     func keys(prefix: String) throws -> [String] {
         let result = try etcdctl(["get", "--prefix", prefix, "--keys-only"])
         guard result.ok else { throw Shell.Failure(command: ["etcdctl", "get", prefix], result: result) }
-        return result.stdout.split(separator: "\n").map(String.init).filter { !$0.isEmpty }.sorted()
+        return result.stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("/") }.sorted()
     }
 
     /// The value at `key`, nil if there is none.
