@@ -108,10 +108,17 @@ struct KernelService: Service {
     let monitor: NetlinkMonitor?
     /// Where learned routes go; nil: none are learned.
     let originations: RouteOriginations?
+    /// Asks for the kernel's routes to be learned again; requests that come while a read runs or during the pause
+    /// after it are one request.
+    let relearnRequests: AsyncStream<Void>
+    let relearnRequest: AsyncStream<Void>.Continuation
     let staleRouteSweepTime: Duration
     let logger: Logger
     /// How often our routes are read back and repaired.
     static let rescanInterval: Duration = .seconds(30)
+    /// The least time between two reads of the whole table for learned routes (BIRD scans every 2 s): a burst of
+    /// pod changes on a node with a large BGP table must not keep the daemon dumping it.
+    static let relearnSpacing: Duration = .seconds(1)
 
     /// Opens the netlink sockets; nil (logged) when the kernel cannot be reached, so the daemon runs without it.
     static func make(
@@ -148,8 +155,11 @@ struct KernelService: Service {
         }
         var learning: RouteOriginations?
         if let originations, await originations.startLearning() { learning = originations }
+        let (relearnRequests, relearnRequest) = AsyncStream.makeStream(
+            of: Void.self, bufferingPolicy: .bufferingNewest(1))
         return KernelService(
             kernel: kernel, speaker: speaker, inbox: inbox, events: events, monitor: monitor, originations: learning,
+            relearnRequests: relearnRequests, relearnRequest: relearnRequest,
             staleRouteSweepTime: .seconds(Int(settings.staleRouteSweepTime)), logger: logger)
     }
 
@@ -168,12 +178,14 @@ struct KernelService: Service {
                 group.addTask { await followKernel() }
                 group.addTask { await sweepWhenConverged() }
                 group.addTask { await rescanPeriodically() }
+                group.addTask { await relearnWhenAsked() }
                 await group.next()
                 group.cancelAll()
             }
         } onGracefulShutdown: {
             inbox.finish()
             events.finish()
+            relearnRequest.finish()
         }
         monitor?.stop()
         logger.info("kernel routes left installed for the next start (persist)")
@@ -201,7 +213,7 @@ struct KernelService: Service {
             // A device coming up sends a burst (link, addresses, connected routes): take it as one.
             try? await Task.sleep(for: .milliseconds(50))
             let pending = events.take()
-            if pending.routes { await originations?.relearn() }
+            if pending.routes { relearnRequest.yield() }
             guard pending.changed else { continue }
             if pending.overrun { await kernel.rescan() }
             await kernel.kernelChanged(devicesChanged: pending.devices)
@@ -233,12 +245,23 @@ struct KernelService: Service {
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
     }
 
+    /// Reads the kernel's routes for RouteOriginations when asked, then pauses `relearnSpacing` (a rate limit, not
+    /// a wait for anything: requests during the pause are served right after it).
+    private func relearnWhenAsked() async {
+        // Runs until shutdown even when nothing is learned: the first task of the group to return ends the others.
+        for await _ in relearnRequests {
+            guard let originations else { continue }
+            await originations.relearn()
+            try? await Task.sleep(for: Self.relearnSpacing)
+        }
+    }
+
     private func rescanPeriodically() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.rescanInterval)
             if Task.isCancelled { return }
             await kernel.rescan()
-            await originations?.relearn()
+            relearnRequest.yield()
         }
     }
 }
