@@ -507,3 +507,20 @@ struct KernelSummary: Sendable, Equatable, CustomStringConvertible {
 
     var description: String { line }
 }
+
+// MARK: - extra pods (LearnedRouteScenarioTests)
+
+extension Lab {
+    /// One more pod on `host`: namespace "<tag>" with `address`/32 on its "eth0" and a default route via
+    /// 169.254.1.1 onlink, behind veth `device` on the node (169.254.1.1/32, rp_filter off). No route to the pod is
+    /// added on the node: that is Felix's job, and the scenario's subject (`ip route add ADDRESS/32 dev DEVICE`).
+    func extraPod(on host: KernelHost, tag: String, address: String, device: String) throws -> Namespace {
+        let pod = try namespace(tag)
+        try Shell.helper("ns_veth", [host.ns.name, device, "169.254.1.1/32", pod.name, "eth0", "\(address)/32"])
+        try Shell.check([
+            "ip", "-n", pod.name, "route", "add", "default", "via", "169.254.1.1", "dev", "eth0", "onlink",
+        ])
+        try Kernel.sysctl(host.ns, ["net.ipv4.conf.\(device).rp_filter=0"])
+        return pod
+    }
+}
