@@ -165,7 +165,8 @@ extension InteropScenarios {
             let growth = ContinuousClock.now
             let joined = try await startNodes(cluster, 4...5)
             let grown = try await requireConverged("5 nodes", cluster)
-            report("\(datastore): 2 nodes joined (sessions and routes everywhere) \(seconds(growth, grown)) after start")
+            report(
+                "\(datastore): 2 nodes joined (sessions and routes everywhere) \(seconds(growth, grown)) after start")
             let restarted = restartedSessions(beforeGrowth, try cluster.sessionSnapshot())
             guard restarted.isEmpty else {
                 throw HarnessError("sessions restarted when nodes joined:\n\(restarted.joined(separator: "\n"))")
@@ -193,7 +194,8 @@ extension InteropScenarios {
 
             // 3. etcd killed and restarted
             guard let etcd = cluster.etcd else { return }
-            let routes = try Dictionary(uniqueKeysWithValues: cluster.members.map { ($0.name, try Kernel.routes($0.ns)) })
+            let routes = try Dictionary(
+                uniqueKeysWithValues: cluster.members.map { ($0.name, try Kernel.routes($0.ns)) })
             try etcd.kill()
             let outage = ContinuousClock.now
             var changed: [String] = []
@@ -312,8 +314,8 @@ extension InteropScenarios {
                     reflectors.contains(node.address) ? cluster.meshPeers(node) : reflectors.sorted()
                 }
                 let formed = try await Self.requireConverged("route reflectors", cluster, peers: peers)
-                Self.report(
-                    "\(Self.datastore): 2 reflectors + 3 clients with routes \(Self.seconds(start, formed)) after the first start")
+                let took = Self.seconds(start, formed)
+                Self.report("\(Self.datastore): 2 reflectors + 3 clients with routes \(took) after the first start")
                 try await cluster.requirePodTraffic()
 
                 // The operator's reflector Nodes kept their cluster ID and labels; the flags' fields were overlaid.
@@ -333,13 +335,27 @@ extension InteropScenarios {
                 // A client restarts (SIGTERM, start): same blocks, its sessions come back, its pod reaches the others.
                 let client = nodes[3]
                 let blocks = try cluster.store.blocks(of: client.name)
+                let before = try cluster.sessionSnapshot()
                 let restart = ContinuousClock.now
                 try await cluster.restart(client)
                 let back = try await Self.requireConverged("node-4 restarted", cluster, peers: peers)
-                Self.report("\(Self.datastore): a restarted client back with routes \(Self.seconds(restart, back)) after SIGTERM")
+                let backAfter = Self.seconds(restart, back)
+                Self.report("\(Self.datastore): a restarted client back with routes \(backAfter) after SIGTERM")
                 let after = try cluster.store.blocks(of: client.name)
                 guard after == blocks else {
                     throw HarnessError("node-4 had blocks \(blocks) before a restart, \(after) after")
+                }
+                // Exactly node-4's sessions moved (its own two and the reflectors' two to it): the `since`
+                // comparison the other steps rely on does see a restart, and nothing else restarted.
+                let restarted = Set(
+                    Self.restartedSessions(before, try cluster.sessionSnapshot()).map {
+                        String($0.prefix { $0 != ":" })
+                    })
+                let involved = Set(
+                    before.filter { $0.key.hasPrefix("\(client.name)/") || $0.value.peerAddress == client.address }.keys
+                )
+                guard restarted == involved, involved.count == 4 else {
+                    throw HarnessError("restarting node-4 moved \(restarted.sorted()), expected \(involved.sorted())")
                 }
                 try await cluster.requirePodTraffic(from: [client])
             }
@@ -368,6 +384,15 @@ struct EtcdClusterHarnessTests {
         #expect(EtcdClusterStore.block(fromAffinityKey: prefix + "10.244.0.64-26", prefix: prefix) == "10.244.0.64/26")
     }
 
+    @Test("A block record's owner is its host affinity, and only for the block it names")
+    func blockRecords() {
+        let record = #"{"affinity":"host:node-2","allocations":[],"cidr":"10.244.0.64/26","strictAffinity":false}"#
+        #expect(EtcdClusterStore.owner(fromBlockRecord: record, block: "10.244.0.64/26") == "node-2")
+        #expect(EtcdClusterStore.owner(fromBlockRecord: record, block: "10.244.0.0/26") == "?")
+        #expect(EtcdClusterStore.owner(fromBlockRecord: #"{"cidr":"10.244.0.64/26"}"#, block: "10.244.0.64/26") == "?")
+        #expect(EtcdClusterStore.owner(fromBlockRecord: "not json", block: "10.244.0.64/26") == "?")
+    }
+
     @Test("Overlapping, shared, misaligned and missing blocks are reported; disjoint ones are not")
     func blockProblems() {
         #expect(
@@ -384,7 +409,8 @@ struct EtcdClusterHarnessTests {
     @Test("A session is restarted when its since moved, it left Established or it is gone; ignored ones are not")
     func restartedSessions() {
         typealias Tests = InteropScenarios.EtcdClusterScenarioTests
-        let up = EtcdClusterSession(name: "Mesh_10_99_0_12", state: "Established", since: 100, peerAddress: "10.99.0.12")
+        let up = EtcdClusterSession(
+            name: "Mesh_10_99_0_12", state: "Established", since: 100, peerAddress: "10.99.0.12")
         var later = up
         later.since = 130
         var down = up
@@ -402,10 +428,12 @@ struct EtcdClusterHarnessTests {
         let node = EtcdClusterResource.node(
             "node-1", ipv4: "10.99.0.11/24", clusterID: "244.0.0.1", labels: ["route-reflector": "true"])
         #expect(node.key == "/calico/resources/v3/projectcalico.org/nodes/node-1")
-        #expect(EtcdClusterResource.ipPool("pods", cidr: "10.244.0.0/16", blockSize: 26).key
-            == "/calico/resources/v3/projectcalico.org/ippools/pods")
-        #expect(EtcdClusterResource.bgpConfiguration(asNumber: 64512, mesh: true).key
-            == "/calico/resources/v3/projectcalico.org/bgpconfigurations/default")
+        #expect(
+            EtcdClusterResource.ipPool("pods", cidr: "10.244.0.0/16", blockSize: 26).key
+                == "/calico/resources/v3/projectcalico.org/ippools/pods")
+        #expect(
+            EtcdClusterResource.bgpConfiguration(asNumber: 64512, mesh: true).key
+                == "/calico/resources/v3/projectcalico.org/bgpconfigurations/default")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(node.json.utf8)) as? [String: Any])
         #expect(object["apiVersion"] as? String == "projectcalico.org/v3")
         #expect(object["kind"] as? String == "Node")

@@ -14,6 +14,7 @@ import Synchronization
     import Glibc
 #endif
 
+/// Unchecked: the scenario's one task builds, changes and reads the cluster; nothing else holds it.
 final class EtcdCluster: @unchecked Sendable {
     static let asNumber: UInt32 = 64512
     static let pool = "10.244.0.0/16"
@@ -154,9 +155,18 @@ final class EtcdCluster: @unchecked Sendable {
 
     // MARK: checks
 
-    /// Every member's blocks (at least one each; none equal to or overlapping another member's block).
+    /// Every member's blocks (at least one each; none equal to or overlapping another member's block), and each
+    /// one's block record names that member as its owner.
     func blockProblems() throws -> [String] {
-        try Self.blockProblems(members.map { ($0.name, try store.blocks(of: $0.name)) })
+        let table = try members.map { ($0.name, try store.blocks(of: $0.name)) }
+        var problems = Self.blockProblems(table)
+        for (node, blocks) in table {
+            for block in blocks {
+                let owner = try store.blockOwner(block)
+                if owner != node { problems.append("\(node): block \(block) is owned by \(owner ?? "nobody")") }
+            }
+        }
+        return problems
     }
 
     /// Problems with a block table: a node without a block, a block that is not a `blockSize` block of the pool,

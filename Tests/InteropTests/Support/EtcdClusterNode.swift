@@ -28,6 +28,7 @@ struct EtcdClusterSession: Sendable, Hashable, CustomStringConvertible {
     var description: String { "\(name) \(peerAddress) \(state) since \(since)" }
 }
 
+/// Unchecked: like `EtcdCluster`, used by the scenario's one task only.
 final class EtcdClusterNode: @unchecked Sendable {
     /// 1-based; the node's address is 10.99.0.(10 + index).
     let index: Int
@@ -161,7 +162,9 @@ final class EtcdClusterNode: @unchecked Sendable {
         let device = "cali\(pods.count + 1)"
         try Shell.helper("ns_veth", [ns.name, device, "169.254.1.1/32", pod.name, "eth0", "\(address)/32"])
         try Shell.check(["ip", "-n", ns.name, "route", "add", "\(address)/32", "dev", device, "scope", "link"])
-        try Shell.check(["ip", "-n", pod.name, "route", "add", "default", "via", "169.254.1.1", "dev", "eth0", "onlink"])
+        try Shell.check([
+            "ip", "-n", pod.name, "route", "add", "default", "via", "169.254.1.1", "dev", "eth0", "onlink",
+        ])
         try Kernel.sysctl(ns, ["net.ipv4.conf.\(device).rp_filter=0"])
         pods.append(EtcdClusterPod(ns: pod, address: address, device: device))
     }

@@ -23,7 +23,8 @@ struct EtcdClusterResource: Sendable, Hashable {
         if !labels.isEmpty { metadata["labels"] = labels }
         let document: [String: Any] = ["apiVersion": Self.apiVersion, "kind": kind, "metadata": metadata, "spec": spec]
         // The dictionaries hold only strings, numbers, booleans, arrays and dictionaries: serialisation cannot fail.
-        let data = try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+        let data = try! JSONSerialization.data(
+            withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
         json = String(decoding: data, as: UTF8.self)
     }
 

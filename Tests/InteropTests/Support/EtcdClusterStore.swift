@@ -143,6 +143,30 @@ final class EtcdClusterStore: @unchecked Sendable {
         }
     }
 
+    /// Who owns `block` according to the block record itself: etcd mode reads Calico's block key
+    /// `/calico/ipam/v2/assignment/ipv4/block/<a.b.c.d>-<len>` (its `cidr` must be the block, its `affinity`
+    /// "host:<node>"); file mode the harness's table. Nil when there is no such record.
+    func blockOwner(_ block: String) throws -> String? {
+        switch datastore {
+        case .etcd:
+            let key = "/calico/ipam/v2/assignment/ipv4/block/" + block.replacingOccurrences(of: "/", with: "-")
+            guard let text = try requireEtcd().value(key) else { return nil }
+            return Self.owner(fromBlockRecord: text, block: block)
+        case .file:
+            return fileBlocks.first { $0.value.contains(block) }?.key
+        }
+    }
+
+    /// The node of a block record's `"affinity": "host:<node>"`; "?" when the record is not JSON, names another
+    /// CIDR or has no host affinity.
+    static func owner(fromBlockRecord text: String, block: String) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            object["cidr"] as? String == block, let affinity = object["affinity"] as? String,
+            affinity.hasPrefix("host:")
+        else { return "?" }
+        return String(affinity.dropFirst("host:".count))
+    }
+
     /// Where Calico IPAM keeps `node`'s IPv4 block affinities (libcalico-go `model.BlockAffinityKey`).
     static func affinityPrefix(node: String) -> String { "/calico/ipam/v2/host/\(node)/ipv4/block/" }
 
@@ -193,7 +217,8 @@ enum IPv4Text {
     /// "a.b.c.d/len" as the closed range of addresses it covers; nil unless the host bits are clear.
     static func range(_ cidr: String) -> ClosedRange<UInt32>? {
         let parts = cidr.split(separator: "/")
-        guard parts.count == 2, let base = value(String(parts[0])), let length = Int(parts[1]), (0...32).contains(length)
+        guard parts.count == 2, let base = value(String(parts[0])), let length = Int(parts[1]),
+            (0...32).contains(length)
         else { return nil }
         let size: UInt64 = 1 << UInt64(32 - length)
         guard UInt64(base) % size == 0 else { return nil }
