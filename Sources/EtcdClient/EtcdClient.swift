@@ -133,7 +133,8 @@ public final class EtcdClient: Sendable {
     @discardableResult
     public func delete(_ key: String) async throws -> Int64 {
         let body = EtcdGateway.deleteRequest(key: key, prefix: false)
-        let response = try await unary("/v3/kv/deleterange", body, as: EtcdGateway.DeleteRangeResponse.self)
+        let response = try await unary(
+            "/v3/kv/deleterange", body, as: EtcdGateway.DeleteRangeResponse.self, idempotent: false)
         return response.deleted?.value ?? 0
     }
 
@@ -141,11 +142,15 @@ public final class EtcdClient: Sendable {
     @discardableResult
     public func delete(prefix: String) async throws -> Int64 {
         let body = EtcdGateway.deleteRequest(key: prefix, prefix: true)
-        let response = try await unary("/v3/kv/deleterange", body, as: EtcdGateway.DeleteRangeResponse.self)
+        let response = try await unary(
+            "/v3/kv/deleterange", body, as: EtcdGateway.DeleteRangeResponse.self, idempotent: false)
         return response.deleted?.value ?? 0
     }
 
     /// If every compare holds, runs `success`, else `failure`, atomically (etcd Txn).
+    ///
+    /// Sent to another endpoint only when the first could not be connected to, so one call never applies twice.
+    /// On `unavailable` the outcome is unknown (as with clientv3): re-read the keys before retrying.
     public func txn(compare: [EtcdCompare], success: [EtcdOperation], failure: [EtcdOperation] = [])
         async throws -> EtcdTxnResult
     {
@@ -155,7 +160,7 @@ public final class EtcdClient: Sendable {
             return nil
         }
         let response = try await leaseCall(leases.first ?? 0) {
-            try await self.unary("/v3/kv/txn", body, as: EtcdGateway.TxnResponse.self)
+            try await self.unary("/v3/kv/txn", body, as: EtcdGateway.TxnResponse.self, idempotent: false)
         }
         return EtcdTxnResult(succeeded: response.succeeded ?? false, revision: response.header?.revision?.value ?? 0)
     }
@@ -198,7 +203,8 @@ public final class EtcdClient: Sendable {
     /// Revokes the lease; its keys are deleted. Throws `leaseNotFound` if it is already gone.
     public func revoke(_ id: Int64) async throws {
         _ = try await leaseCall(id) {
-            try await self.unary("/v3/lease/revoke", ["ID": String(id)], as: EtcdGateway.PutResponse.self)
+            try await self.unary(
+                "/v3/lease/revoke", ["ID": String(id)], as: EtcdGateway.PutResponse.self, idempotent: false)
         }
     }
 
@@ -215,12 +221,15 @@ public final class EtcdClient: Sendable {
 
     // MARK: transport
 
-    /// POSTs `body` as JSON and decodes the answer, within `requestTimeout` over all endpoints.
-    func unary<T: Decodable & Sendable>(_ path: String, _ body: [String: Any], as type: T.Type) async throws -> T {
+    /// POSTs `body` as JSON and decodes the answer, within `requestTimeout` over all endpoints. A call that is not
+    /// `idempotent` moves to the next endpoint only if the request cannot have reached etcd.
+    func unary<T: Decodable & Sendable>(
+        _ path: String, _ body: [String: Any], as type: T.Type, idempotent: Bool = true
+    ) async throws -> T {
         let data = EtcdGateway.encode(body)
         let timeout = configuration.requestTimeout
         let answer = try await withThrowingTaskGroup(of: Data.self) { group in
-            group.addTask { try await self.post(path, data) }
+            group.addTask { try await self.post(path, data, idempotent: idempotent) }
             group.addTask {
                 try await Task.sleep(for: timeout)
                 throw EtcdError.unavailable("\(path) timed out after \(timeout)")
@@ -234,7 +243,7 @@ public final class EtcdClient: Sendable {
 
     /// One request, tried on each endpoint in turn while connecting fails. A non-200 answer is final: it came
     /// from etcd, and another member would say the same.
-    private func post(_ path: String, _ data: Data) async throws -> Data {
+    private func post(_ path: String, _ data: Data, idempotent: Bool) async throws -> Data {
         var failures: [String] = []
         for index in endpointOrder() {
             let url = endpoints[index] + path
@@ -252,6 +261,9 @@ public final class EtcdClient: Sendable {
                 try Task.checkCancellation()
                 logger.warning("etcd request failed", metadata: ["url": "\(url)", "error": "\(error)"])
                 failures.append("\(endpoints[index]): \(error)")
+                if !idempotent && !Self.failedBeforeSending(error) {
+                    throw EtcdError.unavailable("\(path): outcome unknown: \(failures.joined(separator: "; "))")
+                }
                 continue
             }
             preferred.withLock { $0 = index }
@@ -264,6 +276,17 @@ public final class EtcdClient: Sendable {
             return answer
         }
         throw EtcdError.unavailable(failures.joined(separator: "; "))
+    }
+
+    /// Whether `error` means no connection was made, so the request never reached etcd.
+    package static func failedBeforeSending(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError { return error == .connectTimeout }
+        if let error = error as? IOError {
+            return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL].contains(error.errnoCode)
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error { return true }
+        // NIOPosix's happy-eyeballs connect failure; that module is not a dependency of this target.
+        return String(describing: type(of: error)) == "NIOConnectionError"
     }
 
     /// Every endpoint index, starting with the one that answered last.

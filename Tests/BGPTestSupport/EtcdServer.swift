@@ -265,7 +265,7 @@ public final class EtcdServer: @unchecked Sendable {
 
     /// posix_spawn with stdin from /dev/null, stdout and stderr appended to `log`, an empty signal mask and default
     /// signal handlers (the test runner blocks some signals, and a child would inherit that).
-    static func spawn(_ command: [String], log: URL, environment: [String: String] = [:]) throws -> pid_t {
+    public static func spawn(_ command: [String], log: URL, environment: [String: String] = [:]) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -6,6 +6,7 @@
 import BGPTestSupport
 import EtcdClient
 import Foundation
+import NIOCore
 import Synchronization
 import Testing
 
@@ -318,6 +319,83 @@ extension EtcdClientTests {
         let systemRoots = try EtcdClient(endpoints: [server.endpoint], configuration: quick)
         await #expect(throws: EtcdError.self) { try await systemRoots.get("/tls/a") }
         try await systemRoots.shutdown()
+    }
+}
+
+extension EtcdClientTests {
+    @Test("A txn, a delete and a revoke move past a refused endpoint (nothing was sent there)")
+    func failoverNonIdempotent() async throws {
+        try await Self.withEtcd { server, _ in
+            let dead = "http://127.0.0.1:\(try EtcdServer.freePort())"
+            var quick = EtcdClient.Configuration()
+            quick.connectTimeout = .milliseconds(300)
+            for step in 0..<3 {
+                // A fresh client each time, so the dead endpoint is tried first.
+                let client = try EtcdClient(endpoints: [dead, server.endpoint], configuration: quick)
+                switch step {
+                case 0:
+                    let claim = try await client.txn(
+                        compare: [.createRevision(key: "/n/k", equals: 0)], success: [.put(key: "/n/k", value: [1])])
+                    #expect(claim.succeeded)
+                case 1:
+                    #expect(try await client.delete("/n/k") == 1)
+                default:
+                    let lease = try await client.grantLease(ttl: 30)
+                    let again = try EtcdClient(endpoints: [dead, server.endpoint], configuration: quick)
+                    try await again.revoke(lease.id)
+                    try await again.shutdown()
+                }
+                try await client.shutdown()
+            }
+        }
+    }
+
+    @Test("Connect failures count as not sent; other transport errors do not")
+    func failedBeforeSending() {
+        #expect(EtcdClient.failedBeforeSending(IOError(errnoCode: ECONNREFUSED, reason: "connect")))
+        #expect(!EtcdClient.failedBeforeSending(IOError(errnoCode: ECONNRESET, reason: "read")))
+        #expect(!EtcdClient.failedBeforeSending(EtcdError.unavailable("x")))
+    }
+
+    @Test("A client dropped without shutdown() does not trap")
+    func droppedClient() async throws {
+        try await Self.withEtcd { server, _ in
+            do {
+                let client = try EtcdClient(endpoints: [server.endpoint])
+                try await client.put("/d/a", value: [1])
+            }
+            let check = try EtcdClient(endpoints: [server.endpoint])
+            #expect(try await check.get("/d/a")?.value == [1])
+            try await check.shutdown()
+        }
+    }
+
+    /// Root and BGP_INTEROP=1 (like InteropTests): etcd in a fresh namespace, reached with etcdctl run inside it.
+    @Test(
+        "EtcdServer runs etcd inside a network namespace, and restarts it there with its data",
+        .enabled(if: getuid() == 0 && ProcessInfo.processInfo.environment["BGP_INTEROP"] == "1"))
+    func namespace() async throws {
+        let name = "swe-\(getpid())"
+        func ip(_ arguments: [String]) throws {
+            let log = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("\(name)-ip.log")
+            defer { try? FileManager.default.removeItem(at: log) }
+            let child = try EtcdServer.spawn(["/usr/sbin/ip"] + arguments, log: log)
+            var status: Int32 = 0
+            while waitpid(child, &status, 0) == -1 && errno == EINTR {}
+            #expect(status == 0, "ip \(arguments): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        }
+        try ip(["netns", "add", name])
+        defer { try? ip(["netns", "delete", name]) }
+        try ip(["-n", name, "link", "set", "lo", "up"])
+        let server = try EtcdServer(address: "127.0.0.1", netns: name)
+        defer { server.stop() }
+        try await server.start()
+        #expect(server.endpoint == "http://127.0.0.1:2379")
+        #expect(try server.etcdctl(["put", "/ns/a", "1"]).status == 0)
+        server.kill()
+        try await server.restart()
+        let get = try server.etcdctl(["get", "/ns/a", "--print-value-only"])
+        #expect(get.status == 0 && get.output.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
     }
 }
 
