@@ -86,6 +86,12 @@ public actor EtcdDatastore {
     /// When each block's owner was first seen without a Node resource.
     private var ownerMissingSince: [IPPrefix: ContinuousClock.Instant] = [:]
     private var publishScheduled = false
+    /// Prefixes whose watch is down, and whether the lease keepalive fails: what `status()` calls connected.
+    private var watchesDown: Set<String> = []
+    private var keepAliveDown = false
+    private var lastError: String?
+    private var snapshotsPublished = 0
+    private var lastChange: ContinuousClock.Instant?
     /// IPAM notes already logged (a full pool is said once, not on every change).
     private var reportedNotes: Set<String> = []
     private var lastPublished: Snapshot?
@@ -131,6 +137,36 @@ public actor EtcdDatastore {
     public func readOnlySnapshot() async throws -> Snapshot {
         for prefix in [CalicoEtcdLayout.resourcesPrefix, CalicoEtcdLayout.ipamPrefix] { try await list(prefix) }
         return makeSnapshot()
+    }
+
+    /// What `show status` and `/metrics` say about the datastore.
+    public struct Status: Sendable, Hashable {
+        /// Both watches run and the lease is kept alive.
+        public var connected: Bool
+        public var revision: Int64
+        /// Snapshots published since start (each one a reload).
+        public var snapshots: Int
+        /// The node's lease, hexadecimal as etcdctl prints it.
+        public var lease: String?
+        public var ownBlocks: [String]
+        /// The last failure talking to etcd, while disconnected.
+        public var lastError: String?
+        /// Seconds since the last published change.
+        public var secondsSinceChange: Double?
+    }
+
+    public func status() -> Status {
+        let connected = watchesDown.isEmpty && !keepAliveDown
+        return Status(
+            connected: connected, revision: revisions.values.max() ?? 0, snapshots: snapshotsPublished,
+            lease: lease.map { String($0.id, radix: 16) },
+            ownBlocks: claims().filter { $0.value == options.nodeName }.keys.sorted().map(\.description),
+            lastError: connected ? nil : lastError,
+            secondsSinceChange: lastChange.map { Self.seconds(ContinuousClock.now - $0) })
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// The newest snapshot (what `swiftletctl reload` applies again in etcd mode).
@@ -180,6 +216,7 @@ public actor EtcdDatastore {
                 }
                 if failing { logger.info("etcd lease kept alive again", metadata: ["node": "\(options.nodeName)"]) }
                 failing = false
+                keepAliveDown = false
                 await collectOrphans()
             } catch EtcdError.leaseNotFound(let id) {
                 // The lease expired (etcd was away longer than the TTL, or someone revoked it): the Node key went with
@@ -189,10 +226,16 @@ public actor EtcdDatastore {
                     metadata: ["node": "\(options.nodeName)", "lease": "\(String(id, radix: 16))"])
                 lease = nil
                 failing = true
+                keepAliveDown = true
+                lastError = "lease \(String(id, radix: 16)) lost"
             } catch let failure as NodeRegistration.Failure {
                 logger.error("cannot register in etcd", metadata: ["error": "\(failure)"])
                 failing = true
+                keepAliveDown = true
+                lastError = "\(failure)"
             } catch {
+                keepAliveDown = true
+                lastError = "\(error)"
                 if !failing {
                     logger.warning(
                         "etcd keepalive failed; sessions and routes stay as they are",
@@ -235,6 +278,7 @@ public actor EtcdDatastore {
                         logger.info("etcd watch resumed", metadata: ["prefix": "\(prefix)", "from_revision": "\(from)"])
                         failing = false
                     }
+                    watchesDown.remove(prefix)
                     // A revision behind ours means a different (restored or rebuilt) etcd: only a list is right.
                     if batch.revision < (revisions[prefix] ?? 0) {
                         logger.warning(
@@ -256,10 +300,13 @@ public actor EtcdDatastore {
                     schedulePublish()
                 } catch {
                     failing = true
+                    watchesDown.insert(prefix)
                 }
             } catch is CancellationError {
                 return
             } catch {
+                watchesDown.insert(prefix)
+                lastError = "\(error)"
                 if !failing {
                     logger.warning(
                         "etcd watch lost; sessions and routes stay as they are, resuming when etcd is back",
@@ -306,6 +353,8 @@ public actor EtcdDatastore {
         await claimBlocks()
         let snapshot = makeSnapshot()
         lastPublished = snapshot
+        snapshotsPublished += 1
+        lastChange = .now
         continuation.yield(snapshot)
     }
 

@@ -4,6 +4,7 @@
 // reloads it, as SIGHUP does. Both stop with the daemon's graceful shutdown.
 
 import ClusterModel
+import ControlProtocol
 import Datastore
 import Foundation
 import Logging
@@ -60,6 +61,21 @@ struct ConfigFileWatcher: Service {
                 logger.info("configuration changed on disk; reloading", metadata: ["path": "\(path)"])
                 await reloader.reload(trigger: "file change")
             }
+        }
+    }
+}
+
+extension ConfigSource {
+    /// The datastore line of `show status` and the `swiftlet_datastore_*` metrics.
+    func status() async -> DatastoreStatus {
+        switch self {
+        case .file(let path):
+            return DatastoreStatus(kind: "file", source: path)
+        case .etcd(let store, let endpoints):
+            let status = await store.status()
+            return DatastoreStatus(
+                kind: "etcd", source: endpoints, connected: status.connected, revision: status.revision,
+                snapshots: status.snapshots, lease: status.lease, blocks: status.ownBlocks, lastError: status.lastError)
         }
     }
 }

@@ -16,6 +16,8 @@ struct SpeakerControlHandler: ControlRequestHandler {
     let kernel: KernelSync?
     /// The configuration file, for `show config`.
     var configFile = ""
+    /// The datastore line of `show status`; nil leaves it out.
+    var datastore: (@Sendable () async -> DatastoreStatus)?
     /// The shared reload (SIGHUP does the same); nil answers `reload` with an error.
     var reload: (@Sendable () async -> ReloadOutcome)?
     static let version = "swiftletd 0.1.0"
@@ -29,7 +31,7 @@ struct SpeakerControlHandler: ControlRequestHandler {
                 version: Self.version, routerID: config.routerID.description, localAS: config.localAS,
                 nodeName: config.nodeName, startedAt: startedAt,
                 sessionsEstablished: peers.filter { $0.state == .established }.count, sessionsTotal: peers.count,
-                kernel: await kernel.asyncMap(KernelReportBuilder.counters)))
+                kernel: await kernel.asyncMap(KernelReportBuilder.counters), datastore: await datastore?()))
         case .showKernel(let text):
             guard let kernel else {
                 return .error(code: .invalidRequest, message: "this daemon does not program the kernel (--no-kernel or no netlink)")

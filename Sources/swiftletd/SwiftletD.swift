@@ -266,7 +266,7 @@ struct SwiftletD: AsyncParsableCommand {
             socketPath: controlSocket,
             handler: SpeakerControlHandler(
                 speaker: speaker, configuration: { await state.current }, startedAt: ProcessInfoLite.now(),
-                kernel: kernelService?.kernel, configFile: source.description,
+                kernel: kernelService?.kernel, configFile: source.description, datastore: { await source.status() },
                 reload: { await reloader.reload(trigger: "control") }),
             eventLoopGroup: group, logger: Logger(label: "control"))
         var serviceList: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: daemon), .init(service: control)]
@@ -297,7 +297,8 @@ struct SwiftletD: AsyncParsableCommand {
         }
         if let metricsAddress,
             let service = MetricsService.make(
-                address: metricsAddress, speaker: speaker, kernel: kernelService?.kernel, logger: Logger(label: "metrics"))
+                address: metricsAddress, speaker: speaker, kernel: kernelService?.kernel,
+                datastore: { await source.status() }, logger: Logger(label: "metrics"))
         {
             serviceList.append(.init(service: service))
         }

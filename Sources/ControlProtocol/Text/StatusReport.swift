@@ -15,6 +15,17 @@ public enum StatusReport {
             "Kernel: protocol \(counters.routeProtocol), table \(counters.table)"
                 + (counters.programming ? "" : ", programming off") + "; " + KernelReportText.summary(counters) + "\n"
         } ?? ""
+        let datastore = status.datastore.map { store -> String in
+            guard store.kind == "etcd" else { return "Datastore: \(store.kind) \(store.source.terminalSafe)\n" }
+            var line = "Datastore: etcd \(store.source.terminalSafe), "
+                + (store.connected ? "connected" : "DISCONNECTED (sessions and routes kept)")
+            if let revision = store.revision { line += ", revision \(revision)" }
+            if let snapshots = store.snapshots { line += ", \(snapshots) change(s) applied" }
+            if let lease = store.lease { line += ", lease \(lease.terminalSafe)" }
+            if let blocks = store.blocks { line += ", blocks " + (blocks.isEmpty ? "none" : blocks.joined(separator: " ").terminalSafe) }
+            if let error = store.lastError { line += "; last error: \(error.terminalSafe)" }
+            return line + "\n"
+        } ?? ""
         return """
             Swiftlet \(status.version.terminalSafe)
             Router ID is \(status.routerID.terminalSafe)
@@ -23,7 +34,7 @@ public enum StatusReport {
             Current server time is \(time.long(now))
             Last reboot on \(time.long(status.startedAt)) (up \(ControlTimeFormat.duration(now - status.startedAt)))
             Sessions: \(status.sessionsEstablished) of \(status.sessionsTotal) established
-            \(kernel)Daemon is up and running
+            \(kernel)\(datastore)Daemon is up and running
 
             """
     }

@@ -8,6 +8,7 @@
 import BGPCore
 import BGPTransport
 import BGPWire
+import ControlProtocol
 import KernelSync
 import Prometheus
 
@@ -17,6 +18,8 @@ struct MetricsCollector: Sendable {
     /// swift-metrics' registry (MetricsSystem is bootstrapped with a PrometheusMetricsFactory over it).
     let shared: PrometheusCollectorRegistry
     let version: String
+    /// The datastore's state at scrape time; nil leaves the `swiftlet_datastore_*` metrics out.
+    var datastore: (@Sendable () async -> DatastoreStatus)? = nil
 
     /// The BGP4-MIB (RFC 4273) bgpPeerState numbering.
     static func stateCode(_ state: PeerState) -> Int {
@@ -159,6 +162,23 @@ struct MetricsCollector: Sendable {
         gauge("swiftlet_rib_originated_prefixes", "Prefixes this node originates (its IPAM blocks and advertised services).", [], rib.originated)
 
         // MARK: Kernel
+        if let datastore {
+            let status = await datastore()
+            let kind = [("datastore", status.kind)]
+            gauge(
+                "swiftlet_datastore_connected",
+                "1 while the datastore is reachable (etcd: both watches run and the lease is kept alive; a file: always).",
+                kind, status.connected ? 1 : 0)
+            if let revision = status.revision {
+                gauge("swiftlet_datastore_revision", "The newest etcd revision applied.", kind, Double(revision))
+            }
+            if let snapshots = status.snapshots {
+                counter("swiftlet_datastore_changes_total", "Datastore changes applied (each one a reload).", kind, snapshots)
+            }
+            if let blocks = status.blocks {
+                gauge("swiftlet_datastore_blocks", "IPAM blocks this node holds in the datastore.", kind, Double(blocks.count))
+            }
+        }
         if let kernel {
             let totals = await kernel.counters()
             let settings = await kernel.kernelSettings

@@ -6,6 +6,7 @@
 // 10 s, or more than 16 KiB of headers, is dropped. What is exported: MetricsCollector, docs/metrics.md.
 
 import BGPTransport
+import ControlProtocol
 import KernelSync
 import Logging
 import Metrics
@@ -21,7 +22,10 @@ import Glibc
 enum MetricsService {
     /// The HTTP service exposing `/metrics` on `address` (`HOST:PORT`), or nil when there is none to run. A bad
     /// address gives a service that fails at start with an error naming it, so the daemon exits non-zero.
-    static func make(address: String, speaker: BGPSpeaker, kernel: KernelSync?, logger: Logger) -> (any Service)? {
+    static func make(
+        address: String, speaker: BGPSpeaker, kernel: KernelSync?,
+        datastore: (@Sendable () async -> DatastoreStatus)? = nil, logger: Logger
+    ) -> (any Service)? {
         switch MetricsAddress.parse(address) {
         case .failure(let error):
             logger.critical("\(error)")
@@ -33,7 +37,8 @@ enum MetricsService {
             let version = SpeakerControlHandler.version.split(separator: " ").last.map(String.init) ?? "unknown"
             return MetricsServer(
                 address: parsed,
-                collector: MetricsCollector(speaker: speaker, kernel: kernel, shared: shared, version: version),
+                collector: MetricsCollector(
+                    speaker: speaker, kernel: kernel, shared: shared, version: version, datastore: datastore),
                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
         }
     }
