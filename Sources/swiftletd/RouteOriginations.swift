@@ -21,6 +21,8 @@ actor RouteOriginations {
     /// The last read of the kernel: routes not ours (the table can hold a million of ours) and interface names.
     private var kernelRoutes: [KernelRoute] = []
     private var interfaceNames: [UInt32: String] = [:]
+    /// The table `kernelRoutes` came from.
+    private var readTable: RouteTable?
     /// Opened by `startLearning`; nil: nothing is learned (`--no-kernel`, or no netlink).
     private var reader: NetlinkRouteReader?
     /// The kernel routes advertised now, sorted by prefix.
@@ -47,6 +49,11 @@ actor RouteOriginations {
             return origination
         }
         selector = LearnedRouteSelector(configuration)
+        // A first configuration after learning started, or another table: the last read does not fit.
+        if reader != nil, readTable != selector?.table {
+            await relearn()
+            return
+        }
         reselect()
         await publish()
     }
@@ -67,7 +74,8 @@ actor RouteOriginations {
     }
 
     /// Reads the kernel's table again (start, route and link notifications, the periodic scan) and advertises
-    /// what changed. A failed read keeps the routes learned before.
+    /// what changed. A failed read keeps the routes learned before. Before the first `configure` there is nothing
+    /// to select with; `configure` reads then.
     func relearn() async {
         guard let reader, let selector else { return }
         reads += 1
@@ -76,6 +84,7 @@ actor RouteOriginations {
             let routes = try reader.routes(table: selector.table)
             interfaceNames = names
             kernelRoutes = routes.filter { $0.routeProtocol != selector.ourProtocol }
+            readTable = selector.table
         } catch {
             failedReads += 1
             logger.warning(
