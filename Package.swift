@@ -159,7 +159,9 @@ let package = Package(
             dependencies: [
                 "Datastore", "ClusterModel", "BGPWire",
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ]
+            ],
+            // Golden/<case>/{snapshot.yaml,desired.txt}, read through #filePath like config/.
+            exclude: ["Golden"]
         ),
         // A real etcd (Debian etcd-server) on loopback, started by the tests; no root needed. Skipped when no etcd
         // binary is installed, except under CI=true where its absence fails.
