@@ -20,10 +20,13 @@ public enum ConfigLoader {
 
     /// Plans node `nodeName` from resources already read (a config file, or the etcd datastore's snapshot).
     public static func plan(
-        resources: [Resource], nodeName: String, secretsDirectory: String?
+        resources: [Resource], nodeName: String, secretsDirectory: String?,
+        blockSource: PeerPlanner.BlockSource = .affinitiesOrRule
     ) -> Result<DaemonConfiguration, ConfigErrors> {
         let store = secretsDirectory.map(SecretStore.init(directory:))
-        let result = PeerPlanner.plan(resources: resources, nodeName: nodeName) { store?.resolve($0) }
+        let result = PeerPlanner.plan(resources: resources, nodeName: nodeName, blockSource: blockSource) {
+            store?.resolve($0)
+        }
         return result.mapError { errors in
             // Say where the secret was looked for: the planner only knows the reference.
             ConfigErrors(

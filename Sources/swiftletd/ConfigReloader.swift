@@ -113,7 +113,8 @@ actor ConfigReloader {
         _ snapshot: EtcdDatastore.Snapshot, nodeName: String, secretsDirectory: String?
     ) -> Result<DaemonConfiguration, ConfigErrors> {
         guard snapshot.errors.isEmpty else { return .failure(ConfigErrors(snapshot.errors)) }
-        return ConfigLoader.plan(resources: snapshot.resources, nodeName: nodeName, secretsDirectory: secretsDirectory)
+        return ConfigLoader.plan(
+            resources: snapshot.resources, nodeName: nodeName, secretsDirectory: secretsDirectory, blockSource: .affinitiesOnly)
     }
 
     private func log(_ outcome: ReloadOutcome, trigger: String) {

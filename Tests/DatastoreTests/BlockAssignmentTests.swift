@@ -163,4 +163,19 @@ struct BlockAssignmentTests {
         #expect(assignment.blocks(of: "n001").count == 2)
         #expect(assignment.notes.isEmpty)
     }
+
+    @Test("etcd IPAM (affinities only): a node without an affinity has no block, not one the rule would give it")
+    func affinitiesOnly() throws {
+        let yaml = PeerPlannerTests.yaml(
+            Self.node("node-a", "10.0.0.1/24"), Self.node("node-b", "10.0.0.2/24"),
+            Self.document("IPPool", "v4", "cidr: 10.244.0.0/24"),
+            Self.document("BlockAffinity", "node-b-10-244-0-128-26", "node: node-b\ncidr: 10.244.0.128/26\nstate: confirmed"))
+        let resources = ConfigFixtures.resources(yaml)
+        let withRule = try PeerPlanner.plan(resources: resources, nodeName: "node-a") { _ in nil }.get()
+        #expect(withRule.originated.map(\.prefix.description) == ["10.244.0.0/26"])
+        let ipam = try PeerPlanner.plan(resources: resources, nodeName: "node-a", blockSource: .affinitiesOnly) { _ in nil }.get()
+        #expect(ipam.originated.isEmpty)
+        let owner = try PeerPlanner.plan(resources: resources, nodeName: "node-b", blockSource: .affinitiesOnly) { _ in nil }.get()
+        #expect(owner.originated.map(\.prefix.description) == ["10.244.0.128/26"])
+    }
 }

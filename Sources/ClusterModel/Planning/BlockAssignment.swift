@@ -66,9 +66,9 @@ public struct BlockAssignment: Hashable, Sendable {
     public func blocks(of node: String) -> [Block] { blocks[node] ?? [] }
 
     /// Computes every node's blocks. `pools` and `affinities` are assumed free of overlaps between pools and between
-    /// nodes (the planner reports those as errors first).
+    /// nodes (the planner reports those as errors first). Without `applyRule` only affinities give blocks (etcd IPAM).
     public static func compute(
-        pools: [IPPoolResource], affinities: [BlockAffinityResource], nodes: [NodeResource]
+        pools: [IPPoolResource], affinities: [BlockAffinityResource], nodes: [NodeResource], applyRule: Bool = true
     ) -> BlockAssignment {
         var result = BlockAssignment()
         let sortedPools = pools.sorted { $0.metadata.name < $1.metadata.name }
@@ -89,7 +89,7 @@ public struct BlockAssignment: Hashable, Sendable {
 
         let reserved = live.map(\.spec.cidr)
         let sortedNodes = nodes.sorted { $0.metadata.name < $1.metadata.name }
-        for pool in sortedPools where pool.assignsNodeBlocks {
+        for pool in sortedPools where applyRule && pool.assignsNodeBlocks {
             let candidates = sortedNodes.filter {
                 !managed.contains($0.metadata.name) && pool.spec.nodeSelector.matches($0.metadata.labels)
             }

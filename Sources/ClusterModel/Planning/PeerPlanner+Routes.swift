@@ -34,7 +34,8 @@ extension Planning {
                     + "\"\(pool.spec.nodeSelector.text)\" uses syntax Swiftlet does not evaluate yet; it matches no node")
         }
         let assignment = BlockAssignment.compute(
-            pools: ipPools, affinities: blockAffinities, nodes: nodes.values.sorted { $0.metadata.name < $1.metadata.name })
+            pools: ipPools, affinities: blockAffinities, nodes: nodes.values.sorted { $0.metadata.name < $1.metadata.name },
+            applyRule: blockSource == .affinitiesOrRule)
         notes.append(contentsOf: assignment.notes)
         let blocks = assignment.blocks(of: nodeName)
 

@@ -16,10 +16,22 @@ import BGPWire
 
 /// Plans a node's `DaemonConfiguration` from resources. Pure: secrets come from the caller.
 public enum PeerPlanner {
+    /// Where nodes' blocks come from.
+    public enum BlockSource: Hashable, Sendable {
+        /// BlockAffinity resources, and for nodes without any the deterministic rule of `BlockAssignment` (a config
+        /// file: nothing can coordinate claims).
+        case affinitiesOrRule
+        /// BlockAffinity resources only (the etcd datastore, where every node claims its own blocks): a node without
+        /// an affinity has no block yet, rather than one the rule would give it and IPAM may give to another node.
+        case affinitiesOnly
+    }
+
     public static func plan(
-        resources: [Resource], nodeName: String, secrets: (SecretReference) -> String?
+        resources: [Resource], nodeName: String, blockSource: BlockSource = .affinitiesOrRule,
+        secrets: (SecretReference) -> String?
     ) -> Result<DaemonConfiguration, ConfigErrors> {
         var planner = Planning(resources: resources, nodeName: nodeName)
+        planner.blockSource = blockSource
         return planner.run(secrets: secrets)
     }
 
@@ -53,6 +65,8 @@ struct Planning {
     var passwordCache: [String: String?] = [:]
     /// Resolved `BGPPeer.spec.filters` per resource name.
     var filterCache: [String: [BGPFilter]] = [:]
+
+    var blockSource = PeerPlanner.BlockSource.affinitiesOrRule
 
     init(resources: [Resource], nodeName: String) {
         self.resources = resources
