@@ -25,6 +25,10 @@ public final class EtcdClient: Sendable {
         public var pageSize: Int = 1000
         /// Largest unary response body accepted.
         public var maximumResponseBytes: Int = 128 << 20
+        /// A watch that receives nothing for this long ends with `unavailable` (a hung or partitioned etcd keeps
+        /// the connection open). It must exceed etcd's `--experimental-watch-progress-notify-interval` (10 minutes
+        /// by default), since a quiet prefix is silent until the next progress notification. `nil`: never.
+        public var watchIdleTimeout: Duration? = .seconds(11 * 60)
 
         public init() {}
     }
@@ -32,6 +36,8 @@ public final class EtcdClient: Sendable {
     public let endpoints: [String]
     public let configuration: Configuration
     private let http: HTTPClient
+    /// Watches get their own client: its read timeout is the watch idle timeout, which unary calls must not inherit.
+    private let watchHTTP: HTTPClient
     private let logger: Logger
     /// Index of the endpoint that answered last; calls start there (one owner: this mutex).
     private let preferred = Mutex(0)
@@ -57,17 +63,21 @@ public final class EtcdClient: Sendable {
             httpConfiguration.tlsConfiguration = .makeClientConfiguration()
         }
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+        httpConfiguration.timeout.read = configuration.watchIdleTimeout.map { TimeAmount($0) }
+        watchHTTP = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
     }
 
     /// Closes connections; running watches end with `unavailable`. Call it before the last reference goes; a client
     /// dropped without it shuts its HTTP client down in the background (AsyncHTTPClient would otherwise trap).
     public func shutdown() async throws {
         guard !isShutDown.exchange(true, ordering: .relaxed) else { return }
+        try await watchHTTP.shutdown()
         try await http.shutdown()
     }
 
     deinit {
         if !isShutDown.exchange(true, ordering: .relaxed) {
+            watchHTTP.shutdown { _ in }
             http.shutdown { _ in }
         }
     }
@@ -366,7 +376,7 @@ public final class EtcdClient: Sendable {
             let response: HTTPClientResponse
             do {
                 // The deadline covers only the response head; the body streams for as long as the watch lives.
-                response = try await http.execute(request, timeout: TimeAmount(configuration.requestTimeout))
+                response = try await watchHTTP.execute(request, timeout: TimeAmount(configuration.requestTimeout))
             } catch {
                 try Task.checkCancellation()
                 logger.warning("etcd watch request failed", metadata: ["url": "\(url)", "error": "\(error)"])

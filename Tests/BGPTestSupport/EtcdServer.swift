@@ -144,8 +144,19 @@ public final class EtcdServer: @unchecked Sendable {
         signalAndWait(SIGKILL, grace: .seconds(10))
     }
 
+    /// SIGSTOP: etcd keeps its sockets open but answers nothing (a hung or partitioned member).
+    public func freeze() {
+        if let child = lock.withLock({ pid }) { Glibc.kill(child, SIGSTOP) }
+    }
+
+    /// SIGCONT after `freeze()`.
+    public func thaw() {
+        if let child = lock.withLock({ pid }) { Glibc.kill(child, SIGCONT) }
+    }
+
     /// SIGTERM, then SIGKILL after `grace`; the data directory stays (see `stop`).
     public func terminate(grace: Duration = .seconds(10)) {
+        thaw()  // a frozen etcd handles SIGTERM only once it runs again
         signalAndWait(SIGTERM, grace: grace)
         if isRunning { signalAndWait(SIGKILL, grace: .seconds(10)) }
     }

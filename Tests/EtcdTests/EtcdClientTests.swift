@@ -399,6 +399,32 @@ extension EtcdClientTests {
     }
 }
 
+extension EtcdClientTests {
+    @Test("A watch on a hung etcd (SIGSTOP) ends with .unavailable after the idle timeout")
+    func watchIdleTimeout() async throws {
+        var configuration = EtcdClient.Configuration()
+        configuration.watchIdleTimeout = .seconds(2)
+        try await Self.withEtcd(
+            extraArguments: ["--experimental-watch-progress-notify-interval=300ms"], configuration: configuration
+        ) { server, client in
+            let revision = try await client.put("/h/a", value: [1])
+            let recorder = WatchRecorder(client.watch(prefix: "/h/", fromRevision: revision))
+            defer { recorder.cancel() }
+            #expect(try await poll { recorder.events.count == 1 })
+            // Progress notifications (every 300 ms) keep a quiet watch alive past the 2 s idle timeout.
+            #expect(try await poll { recorder.batches.filter(\.events.isEmpty).count >= 8 || recorder.finished })
+            #expect(!recorder.finished)
+            server.freeze()
+            defer { server.thaw() }
+            #expect(try await poll(timeout: .seconds(10)) { recorder.finished })
+            guard case .unavailable = recorder.failure else {
+                Issue.record("watch ended with \(String(describing: recorder.failure)), want .unavailable")
+                return
+            }
+        }
+    }
+}
+
 /// Polls `condition` every 20 ms until it holds or `timeout` passes; true if it held.
 func poll(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now.advanced(by: timeout)
