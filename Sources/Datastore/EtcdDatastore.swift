@@ -334,7 +334,9 @@ public actor EtcdDatastore {
                 }
             }
         }
-        revisions[prefix] = max(revisions[prefix] ?? 0, batch.revision)
+        // Not the header revision: while a watch catches up, etcd sends the current revision with older events, and
+        // a watch that breaks then must resume after the last event delivered, not after the header.
+        revisions[prefix] = max(revisions[prefix] ?? 0, batch.resumeRevision - 1)
         if !batch.events.isEmpty { schedulePublish() }
     }
 

@@ -195,12 +195,16 @@ struct EtcdDatastoreTests {
     @Test("a lost lease (revoked) is granted again and the Node key comes back")
     func leaseLost() async throws {
         try await Self.withEtcd { server, client in
-            let store = try Self.datastore(server, node: "n1", address: "10.0.0.1/24", ttl: 3)
+            let store = try Self.datastore(server, node: "n1", address: "10.0.0.1/24", ttl: 10)
             _ = try await store.start()
             let runner = Task { await store.run() }
             defer { runner.cancel() }
             let first = try #require(try await client.get(Self.resources + "nodes/n1"))
-            try await client.revoke(first.lease)
+            do {
+                try await client.revoke(first.lease)
+            } catch EtcdError.leaseNotFound {
+                // A machine too busy to keep the lease alive lost it already: the same case as a revoke.
+            }
             try await Self.eventually("the Node key is back on a new lease") {
                 guard let kv = try await client.get(Self.resources + "nodes/n1") else { return false }
                 return kv.lease != 0 && kv.lease != first.lease
