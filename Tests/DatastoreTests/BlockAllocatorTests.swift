@@ -104,6 +104,22 @@ struct BlockAllocatorTests {
         #expect(Self.texts(fresh.claim) == ["10.2.0.128/26"])
     }
 
+    @Test("A node with spec.bgp claims only families it has an address for; one without spec.bgp claims both")
+    func families() {
+        let pools = [Self.pool("v4", "10.244.0.0/16"), Self.pool("v6", "fd00:10::/64")]
+        func node(_ bgp: NodeResource.BGP?) -> NodeResource {
+            NodeResource(metadata: ResourceMetadata(name: "a", location: .file("test")), bgp: bgp)
+        }
+        let v4Only = node(.init(ipv4Address: InterfaceAddress("10.0.0.1/24")))
+        #expect(Self.texts(BlockAllocator.plan(node: v4Only, pools: pools, claims: [:]).claim) == ["10.244.0.0/26"])
+        let v6Only = node(.init(ipv6Address: InterfaceAddress("fd00::1/64")))
+        #expect(Self.texts(BlockAllocator.plan(node: v6Only, pools: pools, claims: [:]).claim) == ["fd00:10::/122"])
+        #expect(BlockAllocator.plan(node: node(nil), pools: pools, claims: [:]).claim.count == 2)
+        // An IPv6 block it already owns is kept, not released.
+        let owned = Self.claims(["fd00:10::40/122": "a"])
+        #expect(BlockAllocator.plan(node: v4Only, pools: pools, claims: owned).release.isEmpty)
+    }
+
     @Test("A LoadBalancer-only pool gives no node blocks")
     func loadBalancerPool() {
         let pools = [Self.pool("lb", "10.3.0.0/24", allowedUses: [.loadBalancer])]

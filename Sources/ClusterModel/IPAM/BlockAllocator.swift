@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Block allocation as Calico IPAM does it for a node (libcalico-go `lib/ipam/ipam.go`, `autoAssign` /
-// `claimAffineBlock`, and `ipam_block_reader_writer.go`): every pool that assigns node blocks and whose
-// `nodeSelector` matches the node gives it a block when it has none there, the lowest free one of the pool
+// `claimAffineBlock`, and `ipam_block_reader_writer.go`): every pool that assigns node blocks, whose `nodeSelector`
+// matches the node and whose family the node uses gives it a block when it has none there, the lowest free one of the pool
 // (Calico's `findUnclaimedBlock` walks the pool's blocks in address order); the claim itself is the caller's
 // compare-and-create, so two nodes racing for one block cannot both win and the loser plans again from fresh claims.
 // A node releases a block when no pool contains it any more (pool deleted) or its pool stops selecting the node
@@ -28,7 +28,7 @@ public enum BlockAllocator {
         let owned = blocks(of: name, claims: claims)
         var plan = BlockPlan()
 
-        for pool in sortedPools where pool.assignsNodeBlocks {
+        for pool in sortedPools where pool.assignsNodeBlocks && usesFamily(node, pool.spec.cidr.family) {
             guard pool.spec.nodeSelector.isSupported else {
                 plan.notes.append(unsupportedSelectorNote(pool))
                 continue
@@ -57,6 +57,15 @@ public enum BlockAllocator {
             }
         }
         return plan
+    }
+
+    /// Whether `node` runs the family at all: a node with `spec.bgp` but no address of the family gets no block of
+    /// it (calico/node sets `bgp.ipv6Address` only when IPv6 is enabled on the node, and without it the node could
+    /// neither route nor advertise an IPv6 block with a usable next hop). A node without `spec.bgp` (no BGP, e.g.
+    /// VXLAN only) says nothing about its families and gets blocks of both. Blocks it already owns are kept.
+    public static func usesFamily(_ node: NodeResource, _ family: IPAddress.Family) -> Bool {
+        guard let bgp = node.bgp else { return true }
+        return bgp.address(family) != nil
     }
 
     /// Every block `node` owns, sorted: what it releases when it leaves the cluster.
