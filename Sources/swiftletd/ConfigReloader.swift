@@ -132,8 +132,13 @@ actor ConfigReloader {
                     ])
             }
         case .applied(let report):
-            logger.info(
-                "configuration reloaded",
+            // etcd publishes every change in the cluster (another node's block claim, a re-registration); most change
+            // nothing here and are not worth an info line each.
+            let unchanged = report.peersAdded.isEmpty && report.peersRemoved.isEmpty && report.peersChanged.isEmpty
+                && report.otherChanges.isEmpty
+            logger.log(
+                level: unchanged && trigger == "etcd" ? .debug : .info,
+                unchanged ? "configuration reloaded, nothing changed" : "configuration reloaded",
                 metadata: [
                     "trigger": "\(trigger)", "peers_added": "\(report.peersAdded.joined(separator: ","))",
                     "peers_removed": "\(report.peersRemoved.joined(separator: ","))",
