@@ -34,6 +34,8 @@ struct SessionsCommand: AsyncParsableCommand {
     @Option(help: "Block prefix length (Calico's IPv4 default is 26).") var blockLength: Int?
     @Option(help: "Spread session starts over this many milliseconds.") var rampMs = 0
     @Option(help: "Delay before reconnecting after a failure, milliseconds.") var retryMs = 1000
+    @Option(help: "Create this file once every session is set up and starting (a harness can wait for it).")
+    var readyFile: String?
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func validate() throws {
@@ -82,6 +84,11 @@ struct SessionsCommand: AsyncParsableCommand {
             peers.append((loop, peer))
         }
 
+        if let readyFile {
+            guard FileManager.default.createFile(atPath: readyFile, contents: Data("\(count)\n".utf8)) else {
+                throw ValidationError("cannot create --ready-file \(readyFile)")
+            }
+        }
         let started = NIODeadline.now()
         let signal = await RunUntil.durationOrSignal(.nanoseconds(Int64(duration * 1e9)), on: group.next())
         if let signal { FileHandle.standardError.write(Data("bgp-fakepeer: \(signal), stopping\n".utf8)) }
