@@ -251,8 +251,8 @@ public final class EtcdClient: Sendable {
         return try EtcdGateway.decode(type, answer)
     }
 
-    /// One request, tried on each endpoint in turn while connecting fails. A non-200 answer is final: it came
-    /// from etcd, and another member would say the same.
+    /// One request, tried on each endpoint in turn while connecting fails. A non-200 answer is final (it came from
+    /// etcd, and another member would say the same), except gRPC UNAVAILABLE for idempotent calls.
     private func post(_ path: String, _ data: Data, idempotent: Bool) async throws -> Data {
         var failures: [String] = []
         for index in endpointOrder() {
@@ -281,6 +281,12 @@ public final class EtcdClient: Sendable {
             guard status == 200 else {
                 let error = EtcdGateway.unaryError(httpStatus: status, body: answer)
                 logger.debug("etcd answered an error", metadata: ["url": "\(url)", "error": "\(error)"])
+                // A member without quorum answers UNAVAILABLE ("no leader"); another member may do better. Only
+                // for calls that may safely run twice: the member might have applied it before failing.
+                if case .unavailable = error, idempotent {
+                    failures.append("\(endpoints[index]): \(error)")
+                    continue
+                }
                 throw error
             }
             return answer

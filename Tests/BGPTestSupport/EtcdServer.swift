@@ -20,8 +20,10 @@ public final class EtcdServer: @unchecked Sendable {
     public static let binary = "/usr/bin/etcd"
     public static let etcdctl = "/usr/bin/etcdctl"
 
-    /// etcd is installed here.
-    public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: binary) }
+    /// etcd and etcdctl (the health check) are installed here (Debian etcd-server and etcd-client).
+    public static var isInstalled: Bool {
+        FileManager.default.isExecutableFile(atPath: binary) && FileManager.default.isExecutableFile(atPath: etcdctl)
+    }
 
     /// Whether etcd tests run: when etcd is installed, and always under `CI=true`, where a missing etcd must fail
     /// loudly (`start()` throws) rather than skip. Use as `@Suite(.enabled(if: EtcdServer.testsEnabled))`.
@@ -122,7 +124,10 @@ public final class EtcdServer: @unchecked Sendable {
 
     /// Starts etcd and waits (bounded) until it answers `etcdctl endpoint health`.
     public func start(timeout: Duration = .seconds(15)) async throws {
-        guard Self.isInstalled else { throw StartError(description: "\(Self.binary) is not installed") }
+        guard Self.isInstalled else {
+            throw StartError(
+                description: "\(Self.binary) or \(Self.etcdctl) is not installed (etcd-server, etcd-client)")
+        }
         guard !isRunning else { return }
         let command = (netns.map { ["/usr/sbin/ip", "netns", "exec", $0] } ?? []) + arguments
         let child = try Self.spawn(command, log: logFile)

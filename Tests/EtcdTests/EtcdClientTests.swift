@@ -203,7 +203,7 @@ struct EtcdClientTests {
     }
 
     @Test(
-        "A watch ends with .unavailable when etcd is killed; a new one from the resume revision after restart loses nothing"
+        "Watch ends .unavailable when etcd is killed; a re-watch from the resume revision after restart loses nothing"
     )
     func watchAcrossRestart() async throws {
         try await Self.withEtcd { server, client in
@@ -422,6 +422,76 @@ extension EtcdClientTests {
                 return
             }
         }
+    }
+}
+
+extension EtcdClientTests {
+    @Test("A member answering UNAVAILABLE (no leader): reads move on to the next endpoint, a txn does not")
+    func unavailableMember() async throws {
+        let noLeader = #"{"error":"etcdserver: no leader","message":"etcdserver: no leader","code":14}"#
+        let member = try CannedHTTPServer(status: "503 Service Unavailable", body: noLeader)
+        defer { member.close() }
+        try await Self.withEtcd { server, _ in
+            let revision = try await EtcdClient(endpoints: [server.endpoint]).put("/u/a", value: [1])
+            let client = try EtcdClient(endpoints: [member.endpoint, server.endpoint])
+            #expect(try await client.get("/u/a")?.modRevision == revision)
+            try await client.shutdown()
+            let writer = try EtcdClient(endpoints: [member.endpoint, server.endpoint])
+            await #expect(throws: EtcdError.unavailable("etcdserver: no leader")) {
+                try await writer.txn(compare: [], success: [.put(key: "/u/b", value: [2])])
+            }
+            #expect(try await writer.get("/u/b") == nil)
+            try await writer.shutdown()
+        }
+    }
+}
+
+/// Answers every HTTP request with one canned response, then closes the connection (a misbehaving member).
+final class CannedHTTPServer: Sendable {
+    let fd: Int32
+    let port: Int
+
+    init(status: String, body: String) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard ok else { throw EtcdError.unavailable("canned server: errno \(errno)") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let response = Array(
+            ("HTTP/1.1 \(status)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+                + "Connection: close\r\n\r\n\(body)").utf8)
+        // Ends when close() shuts the listening socket down and accept fails.
+        Thread.detachNewThread {
+            while true {
+                let connection = accept(fd, nil, nil)
+                guard connection >= 0 else { return }
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                var received: [UInt8] = []
+                // Read the head and the (small) body; the request is not parsed further.
+                while !received.contains(UInt8(ascii: "}")) {
+                    let n = read(connection, &buffer, buffer.count)
+                    if n <= 0 { break }
+                    received += buffer[0..<n]
+                }
+                _ = response.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
+                _ = Glibc.close(connection)
+            }
+        }
+    }
+
+    var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    func close() {
+        _ = shutdown(fd, Int32(SHUT_RDWR))
+        _ = Glibc.close(fd)
     }
 }
 
