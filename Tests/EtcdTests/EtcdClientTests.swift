@@ -375,7 +375,7 @@ extension EtcdClientTests {
         "EtcdServer runs etcd inside a network namespace, and restarts it there with its data",
         .enabled(if: getuid() == 0 && ProcessInfo.processInfo.environment["BGP_INTEROP"] == "1"))
     func namespace() async throws {
-        let name = "swe-\(getpid())"
+        let name = "etcdns-\(getpid())"
         func ip(_ arguments: [String]) throws {
             let log = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("\(name)-ip.log")
             defer { try? FileManager.default.removeItem(at: log) }
