@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The IPAM property of issue #6: random join / leave / crash / garbage collection / pool add / pool disable /
+// The IPAM property of issue #6: random join / leave / crash / garbage collection / pool add, disable and delete /
 // relabel sequences, with nodes claiming blocks concurrently through a model of etcd's compare-and-create
 // transaction (`compare create_revision == 0`, what the etcd datastore sends), never give one block to two nodes,
 // never claim outside a pool, never leak blocks once every node has left and the garbage collector has run, and give
@@ -58,6 +58,10 @@ private struct ClusterModelRun {
     /// Nodes that died without releasing; their blocks wait for the collector.
     var crashed: Set<String> = []
     var pending: [String: BlockPlan] = [:]
+    /// Nodes that were live when a pool was deleted and have not reconciled since: they may still hold blocks of the
+    /// deleted pool, or claim one by committing a plan read before the deletion (the same race exists in Calico; the
+    /// node's next reconcile releases the block).
+    var unsettledSinceDeletion: Set<String> = []
     var lostRaces = 0
     var exhaustedNotes = 0
     var nextNode = 0
@@ -108,6 +112,7 @@ private struct ClusterModelRun {
     /// Rounds in which every named node reads, then those with work commit in a random order; the losers of a race
     /// read again next round. Returns false if they have not settled after 50 rounds.
     mutating func settle(_ names: [String]) -> Bool {
+        unsettledSinceDeletion.subtract(names)
         for _ in 0..<50 {
             for name in names { read(name) }
             let active = names.filter { pending[$0].map { !$0.isEmpty } ?? false }
@@ -168,12 +173,16 @@ private struct ClusterModelRun {
             for other in blocks[(index + 1)...] where block.contains(other) || other.contains(block) {
                 Issue.record("after \(step): \(block) and \(other) overlap (owners \(claims[block]!), \(claims[other]!))")
             }
-            guard let pool = pools.first(where: { $0.spec.cidr.contains(block) }) else {
-                Issue.record("after \(step): \(block) lies in no pool")
-                continue
-            }
-            if block.length != pool.spec.blockSize { Issue.record("after \(step): \(block) is not a block of \(pool.metadata.name)") }
             let owner = claims[block]!
+            if let pool = pools.first(where: { $0.spec.cidr.contains(block) }) {
+                if block.length != pool.spec.blockSize {
+                    Issue.record("after \(step): \(block) is not a block of \(pool.metadata.name)")
+                }
+            } else if !crashed.contains(owner) && !unsettledSinceDeletion.contains(owner) {
+                // Outside every pool: only a dead node's block (until the collector runs), or one of a node that has
+                // not reconciled since its pool was deleted.
+                Issue.record("after \(step): \(block) of \(owner) lies in no pool")
+            }
             if live[owner] == nil && !crashed.contains(owner) {
                 Issue.record("after \(step): \(block) leaked: owner \(owner) left")
             }
@@ -194,6 +203,9 @@ private struct ClusterModelRun {
         for name in names {
             guard let node = live[name] else { continue }
             let owned = BlockAllocator.blocks(of: name, claims: claims)
+            for block in owned where !pools.contains(where: { $0.spec.cidr.contains(block) }) {
+                Issue.record("after \(step): \(name) kept \(block) of a deleted pool")
+            }
             for pool in pools {
                 let selects = pool.spec.nodeSelector.matches(node.metadata.labels)
                 let holds = owned.contains { pool.spec.cidr.contains($0) }
@@ -208,11 +220,11 @@ private struct ClusterModelRun {
 
 @Suite("BlockAllocator property")
 struct BlockAllocatorPropertyTests {
-    @Test("Random join/leave/crash/gc/pool/relabel sequences with racing claims: no double owner, no leak, no starvation")
+    @Test("Random join/leave/crash/gc/pool add, disable, delete/relabel sequences with racing claims: no double owner, no leak, no starvation")
     func randomSequences() async {
         var lostRaces = 0
         var exhausted = 0
-        let step = zip(Gen.int(in: 0...10), Gen.int(in: 0...99), Gen.int(in: 0...99))
+        let step = zip(Gen.int(in: 0...11), Gen.int(in: 0...99), Gen.int(in: 0...99))
         let input = zip(step.array(of: 5...50), Gen.uint64())
         await propertyCheck(count: 200, input: input) { steps, seed in
             var run = ClusterModelRun(seed: seed)
@@ -229,17 +241,23 @@ struct BlockAllocatorPropertyTests {
                 case 3: if let someone { run.crash(someone) }
                 case 4: run.collectGarbage()
                 case 5:
-                    let pool = ClusterModelRun.candidatePools[a % ClusterModelRun.candidatePools.count]
+                    // Any pool not present, a deleted one included.
+                    let every = ClusterModelRun.initialPools + ClusterModelRun.candidatePools
+                    let pool = every[a % every.count]
                     if !run.pools.contains(where: { $0.metadata.name == pool.metadata.name }) { run.pools.append(pool) }
                     run.settleAndCheck(run.liveNames, label)
                 case 6:
-                    run.pools[a % run.pools.count].spec.disabled = true
+                    if !run.pools.isEmpty { run.pools[a % run.pools.count].spec.disabled = true }
                     run.settleAndCheck(run.liveNames, label)
                 case 7:
                     if let someone { run.live[someone]!.metadata.labels["rack"] = "r\(b % 3 + 1)" }
                     run.settleAndCheck(run.liveNames, label)
                 case 8: if let someone { run.read(someone) }
                 case 9: if let someone { run.commit(someone) }
+                case 10:
+                    // Deleted while plans may be pending; nodes reconcile at a later settle step.
+                    if !run.pools.isEmpty { run.pools.remove(at: a % run.pools.count) }
+                    run.unsettledSinceDeletion = Set(run.live.keys)
                 default:
                     run.settleAndCheck(run.liveNames, label)
                 }
