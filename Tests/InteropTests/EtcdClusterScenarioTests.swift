@@ -24,6 +24,8 @@
 //      they start (kept by registration), BGPPeers from all() to the label and between the reflectors: each client
 //      has exactly 2 sessions, every kernel has every block, pods ping; a client restarted with SIGTERM keeps its
 //      block and gets its sessions back
+//   5. dual stack: `--node-ipv6` and an IPv6 pool (/48, /122 blocks, Calico's default shape): an IPv4 and an IPv6
+//      mesh session per pair, a block of each pool per node, routes of both families, pods ping over both
 //
 // Measured times (formation, join, removal) are printed as "etcd-cluster: …".
 import Foundation
@@ -360,21 +362,51 @@ extension InteropScenarios {
                 try await cluster.requirePodTraffic(from: [client])
             }
         }
+
+        // MARK: - 5. dual stack on etcd
+
+        @Test(
+            "etcd, dual stack: --node-ipv6 and an IPv6 pool of /122 blocks give IPv4 and IPv6 mesh sessions, blocks of both pools, routes of both families and pod pings over both",
+            etcdGate)
+        func dualStackOnEtcd() async throws {
+            if Self.datastore == .etcd {
+                try #require(EtcdClusterEtcd.installed, "no \(EtcdClusterEtcd.binary) (Debian package etcd-server)")
+            }
+            try await withLab("etcd-cluster-dual") { lab in
+                let cluster = try await EtcdCluster(lab: lab, datastore: Self.datastore, dualStack: true)
+                try cluster.putClusterResources(mesh: true)
+                let start = ContinuousClock.now
+                _ = try await Self.startNodes(cluster, 1...3)
+                let formed = try await Self.requireConverged("dual stack", cluster)
+                Self.report("\(Self.datastore): dual-stack 3-node mesh with routes \(Self.seconds(start, formed))")
+                try await cluster.requirePodTraffic()
+            }
+        }
     }
 }
 
 /// The harness's pure parts (block arithmetic, overlap and restart detection, Calico keys): no root, no network.
 @Suite("etcd cluster harness")
 struct EtcdClusterHarnessTests {
-    @Test("Blocks are carved from the pool in address order; one past the pool's end is refused")
+    @Test("Blocks are carved from the pool in address order, both families; one past the pool's end is refused")
     func blockArithmetic() throws {
-        #expect(try EtcdClusterStore.block(0, of: "10.244.0.0/16", size: 26) == "10.244.0.0/26")
-        #expect(try EtcdClusterStore.block(1, of: "10.244.0.0/16", size: 26) == "10.244.0.64/26")
-        #expect(try EtcdClusterStore.block(4, of: "10.244.0.0/16", size: 26) == "10.244.1.0/26")
-        #expect(try EtcdClusterStore.block(1023, of: "10.244.0.0/16", size: 26) == "10.244.255.192/26")
-        #expect(throws: HarnessError.self) { try EtcdClusterStore.block(1024, of: "10.244.0.0/16", size: 26) }
-        #expect(IPv4Text.range("10.244.0.64/26") == IPv4Text.value("10.244.0.64")!...IPv4Text.value("10.244.0.127")!)
-        #expect(IPv4Text.range("10.244.0.65/26") == nil, "host bits set")
+        #expect(try EtcdClusterAddress.block(0, of: "10.244.0.0/16", size: 26) == "10.244.0.0/26")
+        #expect(try EtcdClusterAddress.block(1, of: "10.244.0.0/16", size: 26) == "10.244.0.64/26")
+        #expect(try EtcdClusterAddress.block(4, of: "10.244.0.0/16", size: 26) == "10.244.1.0/26")
+        #expect(try EtcdClusterAddress.block(1023, of: "10.244.0.0/16", size: 26) == "10.244.255.192/26")
+        #expect(throws: HarnessError.self) { try EtcdClusterAddress.block(1024, of: "10.244.0.0/16", size: 26) }
+        #expect(try EtcdClusterAddress.block(0, of: "fd00:244::/48", size: 122) == "fd00:244::/122")
+        #expect(try EtcdClusterAddress.block(1, of: "fd00:244::/48", size: 122) == "fd00:244::40/122")
+        #expect(try EtcdClusterAddress.block(1024, of: "fd00:244::/48", size: 122) == "fd00:244::1:0/122")
+        #expect(try EtcdClusterAddress.address(2, in: "10.244.0.64/26") == "10.244.0.66")
+        #expect(try EtcdClusterAddress.address(2, in: "fd00:244::40/122") == "fd00:244::42")
+        #expect(throws: HarnessError.self) { try EtcdClusterAddress.address(64, in: "10.244.0.64/26") }
+        let range = try #require(EtcdClusterAddress.range("10.244.0.64/26"))
+        #expect(!range.ipv6 && range.length == 26)
+        #expect(EtcdClusterAddress.string(range.range.lowerBound, ipv6: false) == "10.244.0.64")
+        #expect(EtcdClusterAddress.string(range.range.upperBound, ipv6: false) == "10.244.0.127")
+        #expect(EtcdClusterAddress.range("10.244.0.65/26") == nil, "host bits set")
+        #expect(EtcdClusterAddress.range("fd00:244::41/122") == nil, "host bits set")
     }
 
     @Test("Calico IPAM affinity keys give the block (\"10.244.0.64-26\" → 10.244.0.64/26)")
@@ -401,9 +433,23 @@ struct EtcdClusterHarnessTests {
             EtcdCluster.blockProblems([("a", ["10.244.0.0/26"]), ("b", ["10.244.0.0/26"])])
                 == ["b block 10.244.0.0/26 overlaps a block 10.244.0.0/26"])
         #expect(EtcdCluster.blockProblems([("a", ["10.244.0.0/25"])]).count == 1, "not a /26")
-        #expect(EtcdCluster.blockProblems([("a", ["10.245.0.0/26"])]).count == 1, "outside the pool")
-        #expect(EtcdCluster.blockProblems([("a", ["10.244.0.1/26"])]).count == 1, "host bits set")
-        #expect(EtcdCluster.blockProblems([("a", [])]) == ["a: no block"])
+        #expect(
+            EtcdCluster.blockProblems([("a", ["10.245.0.0/26", "10.244.0.0/26"])])
+                == ["a: block 10.245.0.0/26 is not a block of [\"10.244.0.0/16\"]"], "outside the pool")
+        #expect(EtcdCluster.blockProblems([("a", ["10.244.0.1/26", "10.244.0.0/26"])]).count == 1, "host bits set")
+        #expect(EtcdCluster.blockProblems([("a", [])]) == ["a: no block of 10.244.0.0/16"])
+        let pools = [EtcdCluster.pool, EtcdCluster.pool6]
+        #expect(
+            EtcdCluster.blockProblems(
+                [("a", ["10.244.0.0/26", "fd00:244::/122"]), ("b", ["10.244.0.64/26", "fd00:244::40/122"])],
+                pools: pools
+            ).isEmpty)
+        #expect(
+            EtcdCluster.blockProblems([("a", ["10.244.0.0/26"])], pools: pools) == ["a: no block of fd00:244::/48"])
+        #expect(
+            EtcdCluster.blockProblems(
+                [("a", ["10.244.0.0/26", "fd00:244::/122"]), ("b", ["10.244.0.64/26", "fd00:244::/122"])],
+                pools: pools) == ["b block fd00:244::/122 overlaps a block fd00:244::/122"])
     }
 
     @Test("A session is restarted when its since moved, it left Established or it is gone; ignored ones are not")

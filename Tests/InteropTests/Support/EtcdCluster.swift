@@ -17,8 +17,9 @@ import Synchronization
 /// Unchecked: the scenario's one task builds, changes and reads the cluster; nothing else holds it.
 final class EtcdCluster: @unchecked Sendable {
     static let asNumber: UInt32 = 64512
-    static let pool = "10.244.0.0/16"
-    static let blockSize = 26
+    /// Calico's default block sizes: /26 for IPv4, /122 for IPv6 (a /48 pool, the shape of Calico's default).
+    static let pool = EtcdClusterStore.Pool(name: "pods", cidr: "10.244.0.0/16", blockSize: 26)
+    static let pool6 = EtcdClusterStore.Pool(name: "pods-v6", cidr: "fd00:244::/48", blockSize: 122)
     static let etcdAddress = "10.99.0.2"
     /// Every namespace of this process starts with "swe-<pid>-".
     static let prefix = "swe-\(getpid())-"
@@ -34,14 +35,17 @@ final class EtcdCluster: @unchecked Sendable {
     /// Names of the nodes that are part of the cluster (added and not removed).
     private(set) var memberNames: [String] = []
 
+    /// Nodes have IPv6 addresses too (`--node-ipv6`), and there is an IPv6 pool.
+    let dualStack: Bool
     var datastore: EtcdClusterDatastore { store.datastore }
     var etcd: EtcdClusterEtcd? { store.etcd }
     var members: [EtcdClusterNode] { nodes.filter { memberNames.contains($0.name) } }
 
     /// The fabric namespace with its bridge and, in etcd mode, the etcd namespace with etcd running.
-    init(lab: Lab, datastore: EtcdClusterDatastore) async throws {
+    init(lab: Lab, datastore: EtcdClusterDatastore, dualStack: Bool = false) async throws {
         Self.removeLeftovers()
         self.lab = lab
+        self.dualStack = dualStack
         id = "\(Self.prefix)\(Self.counter.add(1, ordering: .relaxed).newValue)"
         fabric = try Self.namespace("\(id)-fab", lab: lab)
         try Shell.check(["ip", "-n", fabric.name, "link", "add", "br0", "type", "bridge"])
@@ -53,15 +57,15 @@ final class EtcdCluster: @unchecked Sendable {
             etcd = try EtcdClusterEtcd(ns: ns, address: Self.etcdAddress)
         }
         store = try EtcdClusterStore(
-            datastore: datastore, etcd: etcd, directory: lab.file("datastore"), pool: Self.pool,
-            blockSize: Self.blockSize)
+            datastore: datastore, etcd: etcd, directory: lab.file("datastore"),
+            pools: dualStack ? [Self.pool, Self.pool6] : [Self.pool])
         try await etcd?.start()
     }
 
-    /// The resources every scenario starts with: BGPConfiguration "default" (mesh on or off) and the pool.
+    /// The resources every scenario starts with: BGPConfiguration "default" (mesh on or off) and the pools.
     func putClusterResources(mesh: Bool) throws {
         try store.put(.bgpConfiguration(asNumber: Self.asNumber, mesh: mesh))
-        try store.put(.ipPool("pods", cidr: Self.pool, blockSize: Self.blockSize))
+        for pool in store.pools { try store.put(pool.resource) }
     }
 
     // MARK: nodes
@@ -70,9 +74,15 @@ final class EtcdCluster: @unchecked Sendable {
     func addNode(_ index: Int) throws -> EtcdClusterNode {
         let ns = try Self.namespace("\(id)-n\(index)", lab: lab)
         try Kernel.sysctl(
-            ns, ["net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0"])
-        let node = EtcdClusterNode(index: index, ns: ns)
-        try Self.attach(ns, address: node.cidr, port: "n\(index)", fabric: fabric)
+            ns,
+            [
+                "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0",
+                "net.ipv6.conf.all.forwarding=1",
+            ])
+        let node = EtcdClusterNode(index: index, ns: ns, dualStack: dualStack)
+        try Self.attach(
+            ns, address: ([node.cidr] + [node.cidr6].compactMap { $0 }).joined(separator: ","),
+            port: "n\(index)", fabric: fabric)
         try Kernel.sysctl(ns, ["net.ipv4.conf.eth0.rp_filter=0"])
         nodes.append(node)
         return node
@@ -85,20 +95,22 @@ final class EtcdCluster: @unchecked Sendable {
         memberNames.append(node.name)
         if datastore == .file {
             try store.put(node.resource)
-            _ = try store.assignFileBlock(to: node.name)
+            try store.assignFileBlocks(to: node.name)
         }
         try await node.start(arguments(for: node))
         if datastore == .file { try reloadAll(except: node) }
-        var blocks: [String] = []
+        // A block per pool (the first of each family hosts the pod).
+        var firstBlocks: [String] = []
         let claimed = await Poll.until(timeout: .seconds(20)) {
-            blocks = (try? store.blocks(of: node.name)) ?? []
-            return !blocks.isEmpty
+            let blocks = (try? store.blocks(of: node.name)) ?? []
+            firstBlocks = store.pools.compactMap { pool in blocks.first { $0.contains(":") == pool.ipv6 } }
+            return firstBlocks.count == store.pools.count
         }
-        guard claimed, let block = blocks.first else {
-            throw HarnessError("\(node.name) claimed no block:\n\(node.describe())\n\(storeDump())")
+        guard claimed else {
+            throw HarnessError("\(node.name) did not claim a block per pool:\n\(node.describe())\n\(storeDump())")
         }
         let pod = try Self.namespace("\(id)-p\(node.index)", lab: lab)
-        try node.addPod(pod, address: Self.podAddress(in: block))
+        try node.addPod(pod, addresses: firstBlocks.map { try Self.podAddress(in: $0) })
     }
 
     func arguments(for node: EtcdClusterNode) -> [String] {
@@ -149,17 +161,16 @@ final class EtcdCluster: @unchecked Sendable {
 
     /// The pod's address: the block's base + 2 (+1 is where Calico would put a tunnel address).
     static func podAddress(in block: String) throws -> String {
-        guard let range = IPv4Text.range(block) else { throw HarnessError("not an IPv4 block: \(block)") }
-        return IPv4Text.string(range.lowerBound + 2)
+        try EtcdClusterAddress.address(2, in: block)
     }
 
     // MARK: checks
 
-    /// Every member's blocks (at least one each; none equal to or overlapping another member's block), and each
-    /// one's block record names that member as its owner.
+    /// Every member's blocks (one per pool at least; none equal to or overlapping another block), and each one's
+    /// block record names that member as its owner.
     func blockProblems() throws -> [String] {
         let table = try members.map { ($0.name, try store.blocks(of: $0.name)) }
-        var problems = Self.blockProblems(table)
+        var problems = Self.blockProblems(table, pools: store.pools)
         for (node, blocks) in table {
             for block in blocks {
                 let owner = try store.blockOwner(block)
@@ -169,36 +180,50 @@ final class EtcdCluster: @unchecked Sendable {
         return problems
     }
 
-    /// Problems with a block table: a node without a block, a block that is not a `blockSize` block of the pool,
-    /// two blocks (of one node or two) that overlap. Pure.
-    static func blockProblems(_ table: [(node: String, blocks: [String])]) -> [String] {
+    /// Problems with a block table: a node without a block of some pool, a block that is not a block of a pool (its
+    /// family's, of the pool's block size), two blocks (of one node or two) that overlap. Pure.
+    static func blockProblems(
+        _ table: [(node: String, blocks: [String])], pools: [EtcdClusterStore.Pool] = [pool]
+    ) -> [String] {
         var problems: [String] = []
-        var seen: [(node: String, block: String, range: ClosedRange<UInt32>)] = []
-        guard let pool = IPv4Text.range(Self.pool) else { preconditionFailure("EtcdCluster.pool is not an IPv4 CIDR") }
+        var seen: [(node: String, block: String, ipv6: Bool, range: ClosedRange<UInt128>)] = []
         for (node, blocks) in table {
-            if blocks.isEmpty { problems.append("\(node): no block") }
+            for pool in pools where !blocks.contains(where: { $0.contains(":") == pool.ipv6 }) {
+                problems.append("\(node): no block of \(pool.cidr)")
+            }
             for block in blocks {
-                guard let range = IPv4Text.range(block), block.hasSuffix("/\(Self.blockSize)"),
-                    pool.contains(range.lowerBound), pool.contains(range.upperBound)
+                guard let (ipv6, length, range) = EtcdClusterAddress.range(block),
+                    pools.contains(where: { pool in
+                        guard let (poolV6, _, poolRange) = EtcdClusterAddress.range(pool.cidr) else { return false }
+                        return poolV6 == ipv6 && length == pool.blockSize && poolRange.contains(range.lowerBound)
+                            && poolRange.contains(range.upperBound)
+                    })
                 else {
-                    problems.append("\(node): block \(block) is not a /\(Self.blockSize) of \(Self.pool)")
+                    problems.append("\(node): block \(block) is not a block of \(pools.map(\.cidr))")
                     continue
                 }
-                for other in seen where other.range.overlaps(range) {
+                for other in seen where other.ipv6 == ipv6 && other.range.overlaps(range) {
                     problems.append("\(node) block \(block) overlaps \(other.node) block \(other.block)")
                 }
-                seen.append((node, block, range))
+                seen.append((node, block, ipv6, range))
             }
         }
         return problems
     }
 
-    /// The `proto bird` routes `node` must have: its own blocks blackholed, every other member's blocks via that
-    /// member on eth0 (one segment: no encapsulation), metric 1024 (swiftletd's default, like calico/node's BIRD).
-    func expectedRoutes(on node: EtcdClusterNode, blocks: [String: [String]]) -> [String] {
-        var lines = (blocks[node.name] ?? []).map { "blackhole \($0) proto bird metric 1024" }
+    /// The `proto bird` routes `node` must have in one family: its own blocks blackholed, every other member's
+    /// blocks via that member on eth0 (one segment: no encapsulation), metric 1024 (swiftletd's default, like
+    /// calico/node's BIRD). iproute2 shows an IPv6 blackhole on "lo".
+    func expectedRoutes(on node: EtcdClusterNode, blocks: [String: [String]], ipv6: Bool) -> [String] {
+        let family = { (block: String) in block.contains(":") == ipv6 }
+        var lines = (blocks[node.name] ?? []).filter(family).map {
+            "blackhole \($0)\(ipv6 ? " dev lo" : "") proto bird metric 1024"
+        }
         for other in members where other.name != node.name {
-            lines += (blocks[other.name] ?? []).map { "\($0) via \(other.address) dev eth0 proto bird metric 1024" }
+            guard let via = ipv6 ? other.address6 : other.address else { continue }
+            lines += (blocks[other.name] ?? []).filter(family).map {
+                "\($0) via \(via) dev eth0 proto bird metric 1024"
+            }
         }
         return lines.sorted()
     }
@@ -210,8 +235,13 @@ final class EtcdCluster: @unchecked Sendable {
         var problems: [String] = []
         for node in members where node.isRunning {
             problems += KernelCluster.difference(
-                "\(node.name) proto bird", expected: expectedRoutes(on: node, blocks: blocks),
+                "\(node.name) proto bird", expected: expectedRoutes(on: node, blocks: blocks, ipv6: false),
                 actual: try Kernel.routes(node.ns))
+            if dualStack {
+                problems += KernelCluster.difference(
+                    "\(node.name) proto bird (IPv6)", expected: expectedRoutes(on: node, blocks: blocks, ipv6: true),
+                    actual: try Self.routes6(node.ns))
+            }
         }
         return problems
     }
@@ -234,9 +264,16 @@ final class EtcdCluster: @unchecked Sendable {
         return problems
     }
 
-    /// The full mesh: every member peers with every other member.
+    /// The full mesh: every member peers with every other member (per family in a dual-stack cluster).
     func meshPeers(_ node: EtcdClusterNode) -> [String] {
-        members.filter { $0.name != node.name }.map(\.address)
+        members.filter { $0.name != node.name }.flatMap(\.addresses)
+    }
+
+    /// Every IPv6 route of protocol bird in every table, canonical, sorted (`Kernel.routes` is IPv4 only).
+    static func routes6(_ ns: Namespace) throws -> [String] {
+        try Kernel.json(["ip", "-j", "-6", "-n", ns.name, "route", "show", "table", "all"]).filter { route in
+            (route["protocol"] as? String ?? (route["protocol"] as? Int).map(String.init)) == "bird"
+        }.map(Kernel.canonicalRoute).sorted()
     }
 
     /// Every running member's sessions by "node/session name".
@@ -252,9 +289,10 @@ final class EtcdCluster: @unchecked Sendable {
     /// reverse route, so both directions are checked); bounded poll per pair.
     func requirePodTraffic(from: [EtcdClusterNode]? = nil) async throws {
         for source in from ?? members {
+            // One pod namespace has an address per family: ping from each address's family to the same family.
             for pod in source.pods {
                 for target in members where target.name != source.name {
-                    for other in target.pods {
+                    for other in target.pods where other.address.contains(":") == pod.address.contains(":") {
                         let result = await Kernel.waitReaches(pod.ns, other.address, timeout: .seconds(15))
                         guard result.ok else {
                             throw HarnessError(

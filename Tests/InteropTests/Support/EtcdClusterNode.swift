@@ -9,8 +9,9 @@ import Foundation
     import Glibc
 #endif
 
-/// A pod: a namespace behind a veth, Calico style (the node's end "caliN" 169.254.1.1/32, the pod's end "eth0" with
-/// the pod's address /32 and a default route via 169.254.1.1 onlink, `POD dev caliN scope link` on the node).
+/// One address of a pod: a namespace behind a veth, Calico style (the node's end "caliN" 169.254.1.1/32, the pod's
+/// end "eth0" with the pod's address /32 and a default route via 169.254.1.1 onlink, `POD dev caliN scope link` on
+/// the node; for IPv6 see `EtcdClusterNode.addPod`).
 struct EtcdClusterPod: Sendable {
     var ns: Namespace
     var address: String
@@ -37,6 +38,8 @@ final class EtcdClusterNode: @unchecked Sendable {
     /// "n3": namespace, log and socket names.
     let tag: String
     let address: String
+    /// The node's IPv6 address in a dual-stack cluster (fd00:99::(10+index)/64 on eth0), nil otherwise.
+    let address6: String?
     let ns: Namespace
     let controlSocket: URL
     /// This node's labels and route reflector cluster ID (a route reflector has both).
@@ -51,18 +54,20 @@ final class EtcdClusterNode: @unchecked Sendable {
 
     static let subnetLength = 24
 
-    init(index: Int, ns: Namespace) {
+    init(index: Int, ns: Namespace, dualStack: Bool) {
         self.index = index
         self.ns = ns
         name = "node-\(index)"
         tag = "n\(index)"
-        address = Self.address(index)
+        address = "10.99.0.\(10 + index)"
+        address6 = dualStack ? "fd00:99::\(10 + index)" : nil
         controlSocket = ns.lab.file("swiftletd-n\(index).sock")
     }
 
-    static func address(_ index: Int) -> String { "10.99.0.\(10 + index)" }
-
     var cidr: String { "\(address)/\(Self.subnetLength)" }
+    var cidr6: String? { address6.map { "\($0)/64" } }
+    /// Every address the node peers from.
+    var addresses: [String] { [address] + (address6.map { [$0] } ?? []) }
     /// Calico's name of the mesh session to this node: "Mesh_10_99_0_13".
     var meshSessionName: String { "Mesh_" + address.replacingOccurrences(of: ".", with: "_") }
     var isRunning: Bool { process?.isRunning ?? false }
@@ -71,7 +76,7 @@ final class EtcdClusterNode: @unchecked Sendable {
     /// The Node resource the file datastore gets for this node (in etcd mode swiftletd registers its own, and a
     /// route reflector's is pre-created with this content).
     var resource: EtcdClusterResource {
-        .node(name, ipv4: cidr, clusterID: routeReflectorClusterID, labels: labels)
+        .node(name, ipv4: cidr, ipv6: cidr6, clusterID: routeReflectorClusterID, labels: labels)
     }
 
     // MARK: swiftletd
@@ -86,6 +91,7 @@ final class EtcdClusterNode: @unchecked Sendable {
                 "--datastore", "etcd", "--etcd-endpoints", etcdEndpoint ?? "", "--node", name, "--node-ip", cidr,
                 "--etcd-lease-ttl", "\(leaseTTL)",
             ]
+            if let cidr6 { arguments += ["--node-ipv6", cidr6] }
             if !labels.isEmpty {
                 let text = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
                 arguments += ["--node-labels", text]
@@ -150,22 +156,37 @@ final class EtcdClusterNode: @unchecked Sendable {
     /// Everything about the node for a failure message: sessions, kernel routes, the log's tail.
     func describe() -> String {
         let protocols = (try? ctl(["show", "protocols"]))?.output ?? "(no answer)"
-        let routes = (try? Shell.run(["ip", "-4", "-n", ns.name, "route", "show", "table", "all"]))?.output ?? ""
+        let routes = [["-4"], ["-6"]].map { family in
+            (try? Shell.run(["ip"] + family + ["-n", ns.name, "route", "show", "table", "all"]))?.output ?? ""
+        }.joined()
         let log = process?.logText.split(separator: "\n").suffix(30).joined(separator: "\n") ?? "(not running)"
         return "=== \(name) \(address)\n\(protocols)\n--- routes\n\(routes)\n--- log\n\(log)"
     }
 
     // MARK: pods
 
-    /// Adds a pod with `address` (inside one of the node's blocks) behind "cali<k>".
-    func addPod(_ pod: Namespace, address: String) throws {
-        let device = "cali\(pods.count + 1)"
-        try Shell.helper("ns_veth", [ns.name, device, "169.254.1.1/32", pod.name, "eth0", "\(address)/32"])
-        try Shell.check(["ip", "-n", ns.name, "route", "add", "\(address)/32", "dev", device, "scope", "link"])
+    /// Adds a pod with `addresses` (one per family, inside the node's blocks) behind "cali<k>". IPv6 as Calico does
+    /// it too: the pod's default route via a link-local gateway on the node's end (fe80::1 here), a /128 route to the
+    /// pod on the node.
+    func addPod(_ pod: Namespace, addresses: [String]) throws {
+        let device = "cali\(Set(pods.map(\.ns.name)).count + 1)"
+        let v6 = addresses.filter { $0.contains(":") }
+        let nodeEnd = ["169.254.1.1/32"] + (v6.isEmpty ? [] : ["fe80::1/64"])
+        let podEnd = addresses.map { $0.contains(":") ? "\($0)/128" : "\($0)/32" }
+        try Shell.helper(
+            "ns_veth",
+            [ns.name, device, nodeEnd.joined(separator: ","), pod.name, "eth0", podEnd.joined(separator: ",")])
+        for address in addresses {
+            let scope = address.contains(":") ? [] : ["scope", "link"]
+            try Shell.check(["ip", "-n", ns.name, "route", "add", address, "dev", device] + scope)
+        }
         try Shell.check([
             "ip", "-n", pod.name, "route", "add", "default", "via", "169.254.1.1", "dev", "eth0", "onlink",
         ])
+        if !v6.isEmpty {
+            try Shell.check(["ip", "-6", "-n", pod.name, "route", "add", "default", "via", "fe80::1", "dev", "eth0"])
+        }
         try Kernel.sysctl(ns, ["net.ipv4.conf.\(device).rp_filter=0"])
-        pods.append(EtcdClusterPod(ns: pod, address: address, device: device))
+        for address in addresses { pods.append(EtcdClusterPod(ns: pod, address: address, device: device)) }
     }
 }

@@ -60,7 +60,7 @@ struct EtcdClusterResource: Sendable, Hashable {
             ])
     }
 
-    /// An IPv4 pool, no encapsulation (the nodes share one L2 segment: plain routes via the node).
+    /// A pool (either family), no encapsulation (the nodes share one L2 segment: plain routes via the node).
     static func ipPool(_ name: String, cidr: String, blockSize: Int) -> Self {
         Self(
             kind: "IPPool", name: name,
@@ -70,9 +70,13 @@ struct EtcdClusterResource: Sendable, Hashable {
             ])
     }
 
-    /// A Node with `spec.bgp.ipv4Address` (address/length), optionally a route reflector cluster ID and labels.
-    static func node(_ name: String, ipv4: String, clusterID: String? = nil, labels: [String: String] = [:]) -> Self {
+    /// A Node with `spec.bgp.ipv4Address` (address/length), optionally `ipv6Address`, a route reflector cluster ID
+    /// and labels.
+    static func node(
+        _ name: String, ipv4: String, ipv6: String? = nil, clusterID: String? = nil, labels: [String: String] = [:]
+    ) -> Self {
         var bgp: [String: Any] = ["ipv4Address": ipv4]
+        if let ipv6 { bgp["ipv6Address"] = ipv6 }
         if let clusterID { bgp["routeReflectorClusterID"] = clusterID }
         return Self(kind: "Node", name: name, labels: labels, spec: ["bgp": bgp])
     }

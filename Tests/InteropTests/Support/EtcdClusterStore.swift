@@ -4,8 +4,9 @@
 // (the file datastore) that every swiftletd re-reads on `swiftletctl reload`.
 //
 // In etcd mode the nodes register themselves and claim their blocks; the store only reads what they wrote:
-// Calico's IPAM affinity keys `/calico/ipam/v2/host/<node>/ipv4/block/<a.b.c.d>-<len>` (libcalico-go
-// `model.BlockAffinityKey`). In file mode the harness plays both parts: it writes each Node and a BlockAffinity
+// Calico's IPAM affinity keys `/calico/ipam/v2/host/<node>/<family>/block/<address>-<len>` (libcalico-go
+// `model.BlockAffinityKey`) and block records `/calico/ipam/v2/assignment/<family>/block/<address>-<len>`
+// (`model.BlockKey`). In file mode the harness plays both parts: it writes each Node and a BlockAffinity per pool
 // for it, blocks handed out in address order.
 import BGPTestSupport
 import Foundation
@@ -78,24 +79,34 @@ final class EtcdClusterEtcd: Sendable {
 
 /// The cluster's resources, in etcd or in a directory.
 final class EtcdClusterStore: @unchecked Sendable {
+    /// An IP pool the nodes take blocks from.
+    struct Pool: Sendable, Hashable {
+        var name: String
+        var cidr: String
+        var blockSize: Int
+        var ipv6: Bool { cidr.contains(":") }
+        /// Calico's IPAM key component for the family ("ipv4", "ipv6").
+        var family: String { ipv6 ? "ipv6" : "ipv4" }
+        var resource: EtcdClusterResource { .ipPool(name, cidr: cidr, blockSize: blockSize) }
+    }
+
     let datastore: EtcdClusterDatastore
     /// The etcd (etcd mode).
     let etcd: EtcdClusterEtcd?
     /// The file datastore's directory (file mode): one `<plural>-<name>.json` per resource.
     let directory: URL
-    /// File mode: blocks handed out so far, per node, in order (never reused within a scenario, as IPAM would not
-    /// hand a released block out again at once either).
+    let pools: [Pool]
+    /// File mode: blocks handed out so far, per node, in order, and per pool the next block's index (never reused
+    /// within a scenario, as IPAM would not hand a released block out again at once either). Only the scenario's
+    /// task touches them.
     private var fileBlocks: [String: [String]] = [:]
-    private var nextBlock = 0
-    let pool: String
-    let blockSize: Int
+    private var nextBlock: [String: Int] = [:]
 
-    init(datastore: EtcdClusterDatastore, etcd: EtcdClusterEtcd?, directory: URL, pool: String, blockSize: Int) throws {
+    init(datastore: EtcdClusterDatastore, etcd: EtcdClusterEtcd?, directory: URL, pools: [Pool]) throws {
         self.datastore = datastore
         self.etcd = etcd
         self.directory = directory
-        self.pool = pool
-        self.blockSize = blockSize
+        self.pools = pools
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
@@ -131,25 +142,30 @@ final class EtcdClusterStore: @unchecked Sendable {
         }
     }
 
-    /// The node's IPv4 blocks, sorted: etcd mode reads its affinity keys, file mode the blocks the harness gave it.
+    /// The node's blocks of every pool's family, sorted: etcd mode reads its affinity keys, file mode the blocks
+    /// the harness gave it.
     func blocks(of node: String) throws -> [String] {
         switch datastore {
         case .etcd:
-            let prefix = Self.affinityPrefix(node: node)
-            return try requireEtcd().keys(prefix: prefix).map { Self.block(fromAffinityKey: $0, prefix: prefix) }
-                .sorted()
+            var blocks: [String] = []
+            for family in Set(pools.map(\.family)).sorted() {
+                let prefix = Self.affinityPrefix(node: node, family: family)
+                blocks += try requireEtcd().keys(prefix: prefix).map { Self.block(fromAffinityKey: $0, prefix: prefix) }
+            }
+            return blocks.sorted()
         case .file:
-            return fileBlocks[node] ?? []
+            return (fileBlocks[node] ?? []).sorted()
         }
     }
 
     /// Who owns `block` according to the block record itself: etcd mode reads Calico's block key
-    /// `/calico/ipam/v2/assignment/ipv4/block/<a.b.c.d>-<len>` (its `cidr` must be the block, its `affinity`
+    /// `/calico/ipam/v2/assignment/<family>/block/<address>-<len>` (its `cidr` must be the block, its `affinity`
     /// "host:<node>"); file mode the harness's table. Nil when there is no such record.
     func blockOwner(_ block: String) throws -> String? {
         switch datastore {
         case .etcd:
-            let key = "/calico/ipam/v2/assignment/ipv4/block/" + block.replacingOccurrences(of: "/", with: "-")
+            let family = block.contains(":") ? "ipv6" : "ipv4"
+            let key = "/calico/ipam/v2/assignment/\(family)/block/" + block.replacingOccurrences(of: "/", with: "-")
             guard let text = try requireEtcd().value(key) else { return nil }
             return Self.owner(fromBlockRecord: text, block: block)
         case .file:
@@ -167,8 +183,10 @@ final class EtcdClusterStore: @unchecked Sendable {
         return String(affinity.dropFirst("host:".count))
     }
 
-    /// Where Calico IPAM keeps `node`'s IPv4 block affinities (libcalico-go `model.BlockAffinityKey`).
-    static func affinityPrefix(node: String) -> String { "/calico/ipam/v2/host/\(node)/ipv4/block/" }
+    /// Where Calico IPAM keeps `node`'s block affinities of a family (libcalico-go `model.BlockAffinityKey`).
+    static func affinityPrefix(node: String, family: String = "ipv4") -> String {
+        "/calico/ipam/v2/host/\(node)/\(family)/block/"
+    }
 
     /// ".../block/10.244.0.64-26" → "10.244.0.64/26" (Calico writes the CIDR with "-" for "/" in keys).
     static func block(fromAffinityKey key: String, prefix: String) -> String {
@@ -177,51 +195,20 @@ final class EtcdClusterStore: @unchecked Sendable {
         return tail[..<dash] + "/" + tail[tail.index(after: dash)...]
     }
 
-    /// File mode: gives `node` the next free block of the pool and writes its BlockAffinity.
-    func assignFileBlock(to node: String) throws -> String {
+    /// File mode: gives `node` the next free block of every pool and writes a BlockAffinity for each.
+    func assignFileBlocks(to node: String) throws {
         precondition(datastore == .file, "in etcd mode the nodes claim their own blocks")
-        let block = try Self.block(nextBlock, of: pool, size: blockSize)
-        nextBlock += 1
-        fileBlocks[node, default: []].append(block)
-        try put(.blockAffinity(node: node, cidr: block))
-        return block
-    }
-
-    /// The `index`-th block of size `size` of the IPv4 `pool` ("10.244.0.0/16", 1, 26 → "10.244.0.64/26").
-    static func block(_ index: Int, of pool: String, size: Int) throws -> String {
-        let parts = pool.split(separator: "/")
-        guard parts.count == 2, let poolLength = Int(parts[1]), let base = IPv4Text.value(String(parts[0])),
-            size >= poolLength, size <= 32, index < 1 << (size - poolLength)
-        else { throw HarnessError("no block \(index) (/\(size)) in pool \(pool)") }
-        return IPv4Text.string(base + UInt32(index) << (32 - size)) + "/\(size)"
+        for pool in pools {
+            let index = nextBlock[pool.name, default: 0]
+            let block = try EtcdClusterAddress.block(index, of: pool.cidr, size: pool.blockSize)
+            nextBlock[pool.name] = index + 1
+            fileBlocks[node, default: []].append(block)
+            try put(.blockAffinity(node: node, cidr: block))
+        }
     }
 
     private func requireEtcd() throws -> EtcdClusterEtcd {
         guard let etcd else { throw HarnessError("the file datastore has no etcd") }
         return etcd
-    }
-}
-
-/// Dotted-quad IPv4 addresses as numbers and back, for block arithmetic and overlap checks.
-enum IPv4Text {
-    static func value(_ text: String) -> UInt32? {
-        let octets = text.split(separator: ".", omittingEmptySubsequences: false).compactMap { UInt8($0) }
-        guard octets.count == 4 else { return nil }
-        return octets.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-    }
-
-    static func string(_ value: UInt32) -> String {
-        [24, 16, 8, 0].map { String(value >> UInt32($0) & 0xff) }.joined(separator: ".")
-    }
-
-    /// "a.b.c.d/len" as the closed range of addresses it covers; nil unless the host bits are clear.
-    static func range(_ cidr: String) -> ClosedRange<UInt32>? {
-        let parts = cidr.split(separator: "/")
-        guard parts.count == 2, let base = value(String(parts[0])), let length = Int(parts[1]),
-            (0...32).contains(length)
-        else { return nil }
-        let size: UInt64 = 1 << UInt64(32 - length)
-        guard UInt64(base) % size == 0 else { return nil }
-        return base...UInt32(UInt64(base) + size - 1)
     }
 }
