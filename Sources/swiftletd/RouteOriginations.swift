@@ -105,15 +105,7 @@ actor RouteOriginations {
     }
 
     /// Configured first; a learned route adds its prefix unless the configuration has it.
-    var merged: [RouteEngine.Origination] {
-        let own = Set(configured.map(\.prefix))
-        let extra = learned.filter { !own.contains($0.prefix) }.map {
-            RouteEngine.Origination(
-                prefix: $0.prefix, localPreference: $0.localPreference, scopeExemption: $0.scopeExemption,
-                reason: $0.reason)
-        }
-        return (configured + extra).sorted { $0.prefix < $1.prefix }
-    }
+    var merged: [RouteEngine.Origination] { LearnedRoute.merged(configured: configured, learned: learned) }
 
     private func reselect() {
         guard let selector else { return }

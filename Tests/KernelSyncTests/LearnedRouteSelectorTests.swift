@@ -3,6 +3,7 @@
 // `calico_export_to_bgp_peers`, `calico_aggr`): one test per rule, each with a route that passes and one that does
 // not. No kernel: routes are values.
 
+import BGPCore
 import BGPWire
 import ClusterModel
 import KernelNetlink
@@ -199,5 +200,27 @@ import Testing
     ])
     func patterns(name: String, pattern: String, expected: Bool) {
         #expect(LearnedRouteSelector.matches(name, pattern: pattern) == expected)
+    }
+}
+
+extension LearnedRouteSelectorTests {
+    @Test("Merged with the configuration: a configured prefix keeps its origination, learned ones add theirs, sorted")
+    func merged() {
+        let configured = [
+            RouteEngine.Origination(prefix: IPPrefix("10.244.0.0/26")!, reason: "block affinity"),
+            RouteEngine.Origination(prefix: IPPrefix("10.96.0.0/12")!, reason: "serviceClusterIPs"),
+        ]
+        let learned = [
+            LearnedRoute(prefix: IPPrefix("10.244.0.0/26")!, metric: 0, reason: "kernel route"),
+            LearnedRoute(
+                prefix: IPPrefix("10.244.0.5/32")!, metric: 512, localPreference: 2_147_483_135,
+                scopeExemption: "elevated", reason: "kernel route dev cali1"),
+        ]
+        let merged = LearnedRoute.merged(configured: configured, learned: learned)
+        #expect(merged.map(\.prefix.description) == ["10.96.0.0/12", "10.244.0.0/26", "10.244.0.5/32"])
+        #expect(merged[1].reason == "block affinity")
+        #expect(merged[2] == RouteEngine.Origination(
+            prefix: IPPrefix("10.244.0.5/32")!, localPreference: 2_147_483_135, scopeExemption: "elevated",
+            reason: "kernel route dev cali1"))
     }
 }
