@@ -131,7 +131,8 @@ private struct ClusterModelRun {
             let name = "node-\(nextNode)"
             nextNode += 1
             let labels = ["rack": "r\((rack + offset) % 3 + 1)"]
-            live[name] = NodeResource(metadata: ResourceMetadata(name: name, labels: labels, location: .file("model")), bgp: nil)
+            let metadata = ResourceMetadata(name: name, labels: labels, location: .file("model"))
+            live[name] = NodeResource(metadata: metadata, bgp: nil)
             names.append(name)
         }
         return names
@@ -171,7 +172,8 @@ private struct ClusterModelRun {
         let blocks = claims.keys.sorted()
         for (index, block) in blocks.enumerated() {
             for other in blocks[(index + 1)...] where block.contains(other) || other.contains(block) {
-                Issue.record("after \(step): \(block) and \(other) overlap (owners \(claims[block]!), \(claims[other]!))")
+                Issue.record(
+                    "after \(step): \(block) and \(other) overlap (owners \(claims[block]!), \(claims[other]!))")
             }
             let owner = claims[block]!
             if let pool = pools.first(where: { $0.spec.cidr.contains(block) }) {
@@ -209,7 +211,8 @@ private struct ClusterModelRun {
             for pool in pools {
                 let selects = pool.spec.nodeSelector.matches(node.metadata.labels)
                 let holds = owned.contains { pool.spec.cidr.contains($0) }
-                if pool.assignsNodeBlocks && selects && !holds && BlockAllocator.lowestFreeBlock(of: pool, claims: claims) != nil {
+                let hasRoom = BlockAllocator.lowestFreeBlock(of: pool, claims: claims) != nil
+                if pool.assignsNodeBlocks && selects && !holds && hasRoom {
                     Issue.record("after \(step): \(name) has no block in \(pool.metadata.name), which has room")
                 }
                 if !selects && holds { Issue.record("after \(step): \(name) kept a block in \(pool.metadata.name)") }
@@ -220,7 +223,9 @@ private struct ClusterModelRun {
 
 @Suite("BlockAllocator property")
 struct BlockAllocatorPropertyTests {
-    @Test("Random join/leave/crash/gc/pool add, disable, delete/relabel sequences with racing claims: no double owner, no leak, no starvation")
+    @Test("Random cluster histories with racing claims: no double owner, no leak, no starvation")
+    /// Steps: join (1-3 nodes at once), leave, crash, gc, pool add / disable / delete, relabel, a read whose plan
+    /// is committed later, a commit, settle.
     func randomSequences() async {
         var lostRaces = 0
         var exhausted = 0
@@ -288,7 +293,8 @@ struct BlockAllocatorPropertyTests {
         #expect(settled)
         let claims = run.store.claims
         #expect(BlockAllocator.blocks(of: names[1], claims: claims).map(\.description) == ["10.0.0.0/30", "fd00::/126"])
-        #expect(BlockAllocator.blocks(of: names[0], claims: claims).map(\.description) == ["10.0.0.4/30", "fd00::4/126"])
+        let loser = BlockAllocator.blocks(of: names[0], claims: claims)
+        #expect(loser.map(\.description) == ["10.0.0.4/30", "fd00::4/126"])
         run.checkSafety("race")
     }
 }

@@ -30,6 +30,11 @@ struct BlockAllocatorTests {
 
     static func texts(_ prefixes: [IPPrefix]) -> [String] { prefixes.map(\.description) }
 
+    /// What node `a` (no labels) claims.
+    static func claimed(_ pools: [IPPoolResource], _ claims: [IPPrefix: String]) -> [String] {
+        texts(BlockAllocator.plan(node: node("a"), pools: pools, claims: claims).claim)
+    }
+
     // MARK: plan
 
     @Test("A new node claims the lowest block of every pool that selects it, IPv4 and IPv6")
@@ -44,9 +49,9 @@ struct BlockAllocatorTests {
     func skipsClaimed() {
         let pools = [Self.pool("v4", "10.244.0.0/24")]
         let taken = Self.claims(["10.244.0.0/26": "b", "10.244.0.128/26": "c"])
-        #expect(Self.texts(BlockAllocator.plan(node: Self.node("a"), pools: pools, claims: taken).claim) == ["10.244.0.64/26"])
+        #expect(Self.claimed(pools, taken) == ["10.244.0.64/26"])
         let moreTaken = Self.claims(["10.244.0.0/26": "b", "10.244.0.64/26": "c"])
-        #expect(Self.texts(BlockAllocator.plan(node: Self.node("a"), pools: pools, claims: moreTaken).claim) == ["10.244.0.128/26"])
+        #expect(Self.claimed(pools, moreTaken) == ["10.244.0.128/26"])
     }
 
     @Test("A claim that does not match the block size still reserves every block it overlaps")
@@ -54,7 +59,7 @@ struct BlockAllocatorTests {
         let pools = [Self.pool("v4", "10.244.0.0/24")]
         // A /25 covers blocks 0 and 1; a /28 inside block 2 makes it unusable.
         let taken = Self.claims(["10.244.0.0/25": "b", "10.244.0.144/28": "c"])
-        #expect(Self.texts(BlockAllocator.plan(node: Self.node("a"), pools: pools, claims: taken).claim) == ["10.244.0.192/26"])
+        #expect(Self.claimed(pools, taken) == ["10.244.0.192/26"])
         // A claim around the whole pool leaves nothing.
         let around = Self.claims(["10.244.0.0/23": "b"])
         let plan = BlockAllocator.plan(node: Self.node("a"), pools: pools, claims: around)
@@ -64,7 +69,8 @@ struct BlockAllocatorTests {
     @Test("A node that already owns a block in a pool claims no other there")
     func alreadyOwns() {
         let pools = [Self.pool("v4", "10.244.0.0/24")]
-        let plan = BlockAllocator.plan(node: Self.node("a"), pools: pools, claims: Self.claims(["10.244.0.128/26": "a"]))
+        let owned = Self.claims(["10.244.0.128/26": "a"])
+        let plan = BlockAllocator.plan(node: Self.node("a"), pools: pools, claims: owned)
         #expect(plan.isEmpty && plan.notes.isEmpty)
     }
 
@@ -82,7 +88,8 @@ struct BlockAllocatorTests {
         let pools = [Self.pool("rack1", "10.1.0.0/16", selector: "rack == 'r1'"), Self.pool("all", "10.2.0.0/16")]
         let inRack = Self.node("a", labels: ["rack": "r1"])
         // In pool name order.
-        #expect(Self.texts(BlockAllocator.plan(node: inRack, pools: pools, claims: [:]).claim) == ["10.2.0.0/26", "10.1.0.0/26"])
+        let first = BlockAllocator.plan(node: inRack, pools: pools, claims: [:])
+        #expect(Self.texts(first.claim) == ["10.2.0.0/26", "10.1.0.0/26"])
         let moved = Self.node("a", labels: ["rack": "r2"])
         let owned = Self.claims(["10.1.0.0/26": "a", "10.2.0.0/26": "a"])
         let plan = BlockAllocator.plan(node: moved, pools: pools, claims: owned)
@@ -139,7 +146,7 @@ struct BlockAllocatorTests {
         let pools = [Self.pool("v6", "fd00:10::/64")]
         var claims: [IPPrefix: String] = [:]
         for (index, name) in ["b", "c", "d"].enumerated() { claims[pools[0].block(UInt64(index))!] = name }
-        #expect(Self.texts(BlockAllocator.plan(node: Self.node("a"), pools: pools, claims: claims).claim) == ["fd00:10::c0/122"])
+        #expect(Self.claimed(pools, claims) == ["fd00:10::c0/122"])
         #expect(pools[0].blockIndex(of: IPAddress("fd00:10::ffff:ffff:ffff:ffff")!) == (UInt64(1) << 58) - 1)
         #expect(pools[0].blockIndex(of: IPAddress("fd00:11::")!) == nil)
     }
@@ -148,7 +155,8 @@ struct BlockAllocatorTests {
     func blockIndexInverse() {
         for pool in [
             Self.pool("a", "10.244.0.0/16"), Self.pool("b", "192.168.0.0/30", blockSize: 32),
-            Self.pool("c", "fd00:10::/64"), Self.pool("d", "fd00::/8", blockSize: 128), Self.pool("e", "fd00:1::/120", blockSize: 120),
+            Self.pool("c", "fd00:10::/64"), Self.pool("d", "fd00::/8", blockSize: 128),
+            Self.pool("e", "fd00:1::/120", blockSize: 120),
         ] {
             for index: UInt64 in [0, 1, 2, pool.blockCount / 2, pool.blockCount - 1] where index < pool.blockCount {
                 let block = pool.block(index)!
@@ -161,8 +169,11 @@ struct BlockAllocatorTests {
 
     @Test("Leaving releases every block of the node; orphans are blocks of nodes no longer live")
     func leaveAndOrphans() {
-        let claims = Self.claims(["10.1.0.64/26": "a", "10.1.0.0/26": "a", "fd00::/122": "a", "10.1.0.128/26": "b", "10.1.0.192/26": "gone"])
-        #expect(Self.texts(BlockAllocator.leave(node: "a", claims: claims)) == ["10.1.0.0/26", "10.1.0.64/26", "fd00::/122"])
+        let claims = Self.claims([
+            "10.1.0.64/26": "a", "10.1.0.0/26": "a", "fd00::/122": "a", "10.1.0.128/26": "b", "10.1.0.192/26": "gone",
+        ])
+        let leaving = BlockAllocator.leave(node: "a", claims: claims)
+        #expect(Self.texts(leaving) == ["10.1.0.0/26", "10.1.0.64/26", "fd00::/122"])
         #expect(Self.texts(BlockAllocator.orphans(claims: claims, liveNodes: ["a", "b"])) == ["10.1.0.192/26"])
         #expect(Self.texts(BlockAllocator.orphans(claims: claims, liveNodes: [])).count == 5)
         #expect(BlockAllocator.orphans(claims: claims, liveNodes: ["a", "b", "gone"]).isEmpty)

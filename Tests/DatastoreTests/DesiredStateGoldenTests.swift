@@ -59,7 +59,8 @@ struct DesiredStateGoldenTests {
                 }
                 sections.append(DesiredStateText.render(configuration, probes: probes, remoteBlocks: remote))
             case .failure(let errors):
-                sections.append("node \(node.metadata.name) fails:\n" + errors.map { "  \($0)" }.joined(separator: "\n"))
+                let lines = errors.map { "  \($0)" }.joined(separator: "\n")
+                sections.append("node \(node.metadata.name) fails:\n" + lines)
             }
         }
         return sections.joined(separator: "\n\n") + "\n"
@@ -97,7 +98,8 @@ struct DesiredStateGoldenTests {
     @Test("Rendering is stable: the same resources in reverse document order give the same text")
     func orderIndependence() throws {
         for name in Self.cases {
-            let text = try String(contentsOf: Self.directory.appendingPathComponent("\(name)/snapshot.yaml"), encoding: .utf8)
+            let file = Self.directory.appendingPathComponent("\(name)/snapshot.yaml")
+            let text = try String(contentsOf: file, encoding: .utf8)
             let documents = text.components(separatedBy: "\n---\n")
             let reversed = documents.reversed().joined(separator: "\n---\n")
             guard case .success(let forward) = ConfigFile.parse(yaml: text, file: "f.yaml"),
@@ -112,9 +114,9 @@ struct DesiredStateGoldenTests {
                 switch (a, b) {
                 case (.success(let x), .success(let y)):
                     let remote: [(IPPrefix, NodeResource)] = []
-                    #expect(
-                        DesiredStateText.render(x, probes: [], remoteBlocks: remote)
-                            == DesiredStateText.render(y, probes: [], remoteBlocks: remote), "\(name) node \(node.metadata.name)")
+                    let forwardText = DesiredStateText.render(x, probes: [], remoteBlocks: remote)
+                    let backwardText = DesiredStateText.render(y, probes: [], remoteBlocks: remote)
+                    #expect(forwardText == backwardText, "\(name) node \(node.metadata.name)")
                 case (.failure, .failure): break
                 default: Issue.record("\(name) node \(node.metadata.name): one order fails, the other does not")
                 }

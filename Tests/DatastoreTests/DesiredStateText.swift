@@ -25,7 +25,8 @@ enum DesiredStateText {
         }
         for peer in configuration.peers { lines.append("  peer " + render(peer)) }
         for range in configuration.dynamicNeighbors {
-            lines.append("  dynamic \(range.name) \(range.range) AS \(range.asNumbers.lowerBound)-\(range.asNumbers.upperBound)")
+            let asRange = "\(range.asNumbers.lowerBound)-\(range.asNumbers.upperBound)"
+            lines.append("  dynamic \(range.name) \(range.range) AS \(asRange)")
         }
         for route in configuration.originated {
             lines.append("  route \(route.prefix) \(route.blackhole ? "blackhole" : "advertise") (\(route.reason))")

@@ -55,7 +55,9 @@ struct TunnelAddressTests {
     @Test("Explicit Node addresses win over the block")
     func explicitWins() throws {
         let endpoints = try Self.endpoints(
-            Self.node("a", "10.0.0.1/24", extra: "ipv4VXLANTunnelAddr: 10.244.9.9", bgpExtra: ", ipv4IPIPTunnelAddr: 10.244.8.8"),
+            Self.node(
+                "a", "10.0.0.1/24", extra: "ipv4VXLANTunnelAddr: 10.244.9.9",
+                bgpExtra: ", ipv4IPIPTunnelAddr: 10.244.8.8"),
             Self.pool("ipip", "cidr: 10.244.0.0/16, ipipMode: Always"),
             Self.pool("vxlan", "cidr: 10.245.0.0/16, vxlanMode: Always"))
         #expect(endpoints["a"]?.ipipAddress == IPAddress("10.244.8.8"))
@@ -89,7 +91,8 @@ struct TunnelAddressTests {
         let endpoints = try Self.endpoints(
             Self.node("a", "10.0.0.1/24"), Self.node("b", "10.0.0.2/24"),
             Self.pool("ipip", "cidr: 10.244.0.0/16, ipipMode: Always"),
-            "apiVersion: projectcalico.org/v3\nkind: BlockAffinity\nmetadata: {name: a1}\nspec: {node: a, cidr: 10.244.3.0/26}",
+            "apiVersion: projectcalico.org/v3\nkind: BlockAffinity\nmetadata: {name: a1}\n"
+                + "spec: {node: a, cidr: 10.244.3.0/26}",
             "apiVersion: projectcalico.org/v3\nkind: BlockAffinity\nmetadata: {name: b1}\n"
                 + "spec: {node: b, cidr: 10.244.5.0/26, state: pending}")
         #expect(endpoints["a"]?.ipipAddress == IPAddress("10.244.3.0"))
@@ -102,8 +105,13 @@ struct TunnelAddressTests {
             metadata: ResourceMetadata(name: "p", location: .file("t")),
             spec: .init(cidr: IPPrefix("10.244.0.0/16")!, vxlanMode: .always))
         let blocks = [IPPrefix("10.244.1.0/26")!, IPPrefix("10.244.0.192/26")!, IPPrefix("10.9.0.0/26")!]
-        #expect(TunnelEndpoint.tunnelAddress(explicit: nil, blocks: blocks, pools: [pool], mode: \.vxlanMode) == IPAddress("10.244.0.192"))
-        #expect(TunnelEndpoint.tunnelAddress(explicit: nil, blocks: blocks, pools: [pool], mode: \.ipipMode) == nil)
-        #expect(TunnelEndpoint.tunnelAddress(explicit: IPAddress("1.2.3.4"), blocks: blocks, pools: [pool], mode: \.vxlanMode) == IPAddress("1.2.3.4"))
+        func address(_ explicit: IPAddress?, _ mode: (IPPoolResource.Spec) -> IPPoolResource.EncapsulationMode)
+            -> IPAddress?
+        {
+            TunnelEndpoint.tunnelAddress(explicit: explicit, blocks: blocks, pools: [pool], mode: mode)
+        }
+        #expect(address(nil, \.vxlanMode) == IPAddress("10.244.0.192"))
+        #expect(address(nil, \.ipipMode) == nil)
+        #expect(address(IPAddress("1.2.3.4"), \.vxlanMode) == IPAddress("1.2.3.4"))
     }
 }

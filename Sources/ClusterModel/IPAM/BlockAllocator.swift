@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Block allocation as Calico IPAM does it for a node (libcalico-go `lib/ipam/ipam.go`, `autoAssign` /
 // `claimAffineBlock`, and `ipam_block_reader_writer.go`): every pool that assigns node blocks, whose `nodeSelector`
-// matches the node and whose family the node uses gives it a block when it has none there, the lowest free one of the pool
-// (Calico's `findUnclaimedBlock` walks the pool's blocks in address order); the claim itself is the caller's
-// compare-and-create, so two nodes racing for one block cannot both win and the loser plans again from fresh claims.
+// matches the node and whose family the node uses gives it a block when it has none there. Swiftlet takes the
+// lowest free block of the pool, so the choice is deterministic and testable (Calico's `findUnclaimedBlock` starts
+// its walk at a host-dependent pseudo-random block, `randomBlockGenerator`, to spread contention; any free block is
+// valid to both). The claim itself is the caller's compare-and-create, so two nodes racing for one block cannot both
+// win and the loser plans again from fresh claims.
 // A node releases a block when no pool contains it any more (pool deleted) or its pool stops selecting the node
 // (Calico's `ReleaseAffinity` on a selector change); a `disabled` pool keeps its blocks (it only stops new
 // allocations, pods keep their addresses). A node that leaves releases everything, and blocks of nodes that are gone
