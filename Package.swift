@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -56,6 +57,7 @@ let package = Package(
             name: "EtcdClient",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -167,7 +169,10 @@ let package = Package(
         // binary is installed, except under CI=true where its absence fails.
         .testTarget(
             name: "EtcdTests",
-            dependencies: ["EtcdClient", "Datastore", "ClusterModel", "BGPWire", "BGPTestSupport"]
+            dependencies: [
+                "EtcdClient", "Datastore", "ClusterModel", "BGPWire", "BGPTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "BGPTestSupport"]),
         // swiftletd, swiftletctl and bgp-fakepeer as built binaries, on loopback: no root needed.

@@ -353,6 +353,7 @@ public final class EtcdClient: Sendable {
                     switch try EtcdGateway.watchMessage(line) {
                     case .created(let revision):
                         logger.debug("etcd watch created", metadata: ["prefix": "\(prefix)", "revision": "\(revision)"])
+                        continuation.yield(EtcdWatchBatch(events: [], revision: revision, isCreated: true))
                     case .batch(let events, let revision):
                         continuation.yield(EtcdWatchBatch(events: events, revision: revision))
                     case .progress(let revision):

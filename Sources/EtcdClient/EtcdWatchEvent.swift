@@ -23,14 +23,20 @@ public struct EtcdWatchBatch: Sendable {
     /// (etcd mvcc/watchable_store.go, `syncWatchers` and `progress`).
     public var revision: Int64
 
-    /// Where a re-watch continues without losing or repeating events.
+    /// Where a re-watch continues without losing or repeating events (meaningless for `isCreated`).
     public var resumeRevision: Int64 {
         if let last = events.last { return last.kv.modRevision + 1 }
         return revision + 1
     }
 
-    public init(events: [EtcdWatchEvent], revision: Int64) {
+    /// The first batch of every watch: etcd accepted it (no events; `revision` is the store's revision then, and
+    /// events from the start revision on still follow, so this is not a resume point). Lets a caller see that a
+    /// watch resumed while nothing changes.
+    public var isCreated: Bool
+
+    public init(events: [EtcdWatchEvent], revision: Int64, isCreated: Bool = false) {
         self.events = events
         self.revision = revision
+        self.isCreated = isCreated
     }
 }

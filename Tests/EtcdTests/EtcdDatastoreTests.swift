@@ -258,8 +258,12 @@ struct EtcdDatastoreTests {
             _ = try await store.start()
             let runner = Task { await store.run() }
             defer { runner.cancel() }
+            try await Self.eventually("connected before the kill") { await store.status().connected }
             server.kill()
+            try await Self.eventually("disconnected while etcd is down") { await !store.status().connected }
             try await server.restart()
+            // Connected again once both watches were re-created, before anything changes.
+            try await Self.eventually("connected again after the restart", timeout: .seconds(20)) { await store.status().connected }
             let fresh = try EtcdClient(endpoints: [server.endpoint])
             try await fresh.put(Self.resources + "nodes/n9", value: Self.node("n9", "10.0.0.9/24"))
             _ = try await Self.snapshot(from: store, "n9 arrives after the restart", timeout: .seconds(20)) {
