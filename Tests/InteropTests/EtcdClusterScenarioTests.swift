@@ -339,7 +339,18 @@ extension InteropScenarios {
                 let blocks = try cluster.store.blocks(of: client.name)
                 let before = try cluster.sessionSnapshot()
                 let restart = ContinuousClock.now
-                try await cluster.restart(client)
+                try await cluster.restart(client) {
+                    // SIGTERM is not a departure: the Node key and the blocks stay while swiftletd is down.
+                    if let etcd = cluster.etcd {
+                        guard try etcd.value(EtcdClusterResource.key(kind: "Node", name: client.name)) != nil else {
+                            throw HarnessError("SIGTERM deleted node-4's Node key:\n\(cluster.storeDump())")
+                        }
+                    }
+                    let down = try cluster.store.blocks(of: client.name)
+                    guard down == blocks else {
+                        throw HarnessError("node-4's blocks \(blocks) became \(down) on SIGTERM")
+                    }
+                }
                 let back = try await Self.requireConverged("node-4 restarted", cluster, peers: peers)
                 let backAfter = Self.seconds(restart, back)
                 Self.report("\(Self.datastore): a restarted client back with routes \(backAfter) after SIGTERM")

@@ -119,8 +119,10 @@ final class EtcdCluster: @unchecked Sendable {
 
     /// Restarts `node`'s swiftletd (SIGTERM, then a new process with the same arguments): it keeps its Node and its
     /// blocks (contract of issue #6: a restart must not drop traffic).
-    func restart(_ node: EtcdClusterNode) async throws {
+    /// `whileDown` runs between the exit and the new start.
+    func restart(_ node: EtcdClusterNode, whileDown: () throws -> Void = {}) async throws {
         node.stop()
+        try whileDown()
         try await node.start(arguments(for: node))
     }
 
