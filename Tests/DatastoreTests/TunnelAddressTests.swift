@@ -50,6 +50,21 @@ struct TunnelAddressTests {
         #expect(endpoints["a"]?.vxlanAddress == IPAddress("10.244.0.0"))
         #expect(endpoints["b"]?.vxlanAddress == IPAddress("10.244.0.64"))
         #expect(endpoints["a"]?.ipipAddress == nil)
+        // A derived VTEP gets a derived, locally administered unicast MAC, so peers can program ARP and FDB entries.
+        #expect(endpoints["a"]?.vxlanMAC == [0x66, 0x73, 10, 244, 0, 0])
+        #expect(endpoints["b"]?.vxlanMAC == [0x66, 0x73, 10, 244, 0, 64])
+    }
+
+    @Test("A Node's own VXLAN MAC wins; an explicit VXLAN address without a MAC gets none derived")
+    func vxlanMAC() throws {
+        let endpoints = try Self.endpoints(
+            Self.node("a", "10.0.0.1/24", extra: "vxlanTunnelMACAddr: \"66:aa:00:00:00:01\""),
+            Self.node("b", "10.0.0.2/24", extra: "ipv4VXLANTunnelAddr: 10.244.9.9"),
+            Self.pool("vx", "cidr: 10.244.0.0/16, vxlanMode: Always"))
+        #expect(endpoints["a"]?.vxlanAddress == IPAddress("10.244.0.0"))
+        #expect(endpoints["a"]?.vxlanMAC == [0x66, 0xAA, 0, 0, 0, 1])
+        #expect(endpoints["b"]?.vxlanAddress == IPAddress("10.244.9.9"))
+        #expect(endpoints["b"]?.vxlanMAC == nil)
     }
 
     @Test("Explicit Node addresses win over the block")

@@ -6,6 +6,10 @@
 // Tunnel use and selects the node, which Calico IPAM serves from the node's affine block, lowest ordinal first.
 // Swiftlet has no per-address IPAM, so it takes the first address of the node's first such block: the address
 // Calico hands out first in a fresh block, and one every node derives the same way for every other node.
+// A derived VXLAN address also gets a derived MAC when the Node has none (Felix would pick a random one and write it
+// to `vxlanTunnelMACAddr`; with no Felix nobody would, and the other nodes need it for their ARP and FDB entries):
+// 66:73 and the four octets of the VTEP address, locally administered unicast (IEEE 802 U/L bit set, I/G clear),
+// unique as the address is. An explicit address without a MAC stays without one (whoever set it owns the MAC).
 
 import BGPWire
 
@@ -23,6 +27,11 @@ extension TunnelEndpoint {
         }
         return blocks.sorted().first { block in candidates.contains { $0.spec.cidr.contains(block) } }?.address
     }
+
+    /// The MAC of a VXLAN device whose address Swiftlet derived: `66:73:a:b:c:d` for VTEP `a.b.c.d`.
+    public static func derivedVXLANMAC(for vtep: IPAddress) -> [UInt8] {
+        [0x66, 0x73] + vtep.bytes.suffix(4)
+    }
 }
 
 extension Planning {
@@ -32,11 +41,13 @@ extension Planning {
         nodes.values.sorted { $0.metadata.name < $1.metadata.name }.compactMap { node in
             guard let address = node.bgp?.ipv4Address?.address else { return nil }
             let blocks = assignment.blocks(of: node.metadata.name).map(\.prefix)
+            let explicitVTEP = node.vxlan.ipv4TunnelAddress
+            let vtep = TunnelEndpoint.tunnelAddress(
+                explicit: explicitVTEP, blocks: blocks, pools: ipPools, mode: \.vxlanMode)
+            let derivedMAC = explicitVTEP == nil ? vtep.map(TunnelEndpoint.derivedVXLANMAC) : nil
             return TunnelEndpoint(
-                nodeName: node.metadata.name, nodeAddress: address,
-                vxlanAddress: TunnelEndpoint.tunnelAddress(
-                    explicit: node.vxlan.ipv4TunnelAddress, blocks: blocks, pools: ipPools, mode: \.vxlanMode),
-                vxlanMAC: node.vxlan.macAddress,
+                nodeName: node.metadata.name, nodeAddress: address, vxlanAddress: vtep,
+                vxlanMAC: node.vxlan.macAddress ?? derivedMAC,
                 ipipAddress: TunnelEndpoint.tunnelAddress(
                     explicit: node.bgp?.ipv4IPIPTunnelAddress, blocks: blocks, pools: ipPools, mode: \.ipipMode))
         }
