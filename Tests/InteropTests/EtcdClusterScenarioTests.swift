@@ -18,7 +18,7 @@
 //      one node frozen and its Node key deleted: the others remove its session from `show protocols` (a session that
 //      only lost its peer stays listed) and its routes, and nothing else moves
 //   3. etcd SIGKILLed for 4 s: no session drops and no kernel route changes meanwhile; after the restart every Node
-//      key is there and a new node is applied everywhere (the watches resumed). That node (lease 3 s) is then
+//      key is there and a new node is applied everywhere (the watches resumed). That node (lease 5 s) is then
 //      SIGKILLed: its key expires and every other node removes it
 //   4. route reflectors: mesh off, 2 nodes with routeReflectorClusterID and a label written by the operator before
 //      they start (kept by registration), BGPPeers from all() to the label and between the reflectors: each client
@@ -216,10 +216,10 @@ extension InteropScenarios {
             }
             try await etcd.start()
             report("etcd down for \(seconds(outage))")
-            // node-6 with a 3 s lease, so its death is seen quickly below
+            // node-6 with a 5 s lease, so its death is seen quickly below (swiftletd's keepalive runs well inside it)
             let rejoin = ContinuousClock.now
             let late = try cluster.addNode(6)
-            late.leaseTTL = 3
+            late.leaseTTL = 5
             try await cluster.start(late)
             let rejoined = try await requireConverged("node-6 after the etcd restart", cluster)
             report("node-6 joined after the etcd restart \(seconds(rejoin, rejoined)) after start")
@@ -242,9 +242,12 @@ extension InteropScenarios {
             cluster.forget(late)
             let nodeKey = EtcdClusterResource.key(kind: "Node", name: late.name)
             let expired = await Poll.until(timeout: .seconds(15)) { (try? etcd.value(nodeKey)) == .some(nil) }
-            guard expired else { throw HarnessError("\(nodeKey) outlived its 3 s lease:\n\(cluster.describe())") }
+            guard expired else { throw HarnessError("\(nodeKey) outlived its 5 s lease:\n\(cluster.describe())") }
+            let keyGone = ContinuousClock.now
             let gone = try await requireConverged("node-6's lease expired", cluster)
-            report("node-6 (lease 3 s) gone everywhere \(seconds(death, gone)) after SIGKILL")
+            report(
+                "node-6 (lease 5 s): key expired \(seconds(death, keyGone)), gone everywhere \(seconds(death, gone))"
+                    + " after SIGKILL")
             let disturbed = restartedSessions(beforeDeath, try cluster.sessionSnapshot()) { key, session in
                 key.hasPrefix("\(late.name)/") || session.peerAddress == late.address
             }
