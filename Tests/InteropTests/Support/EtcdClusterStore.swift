@@ -26,8 +26,6 @@ final class EtcdClusterEtcd: Sendable {
     let server: EtcdServer
 
     var endpoint: String { server.endpoint }
-    static var installed: Bool { EtcdServer.isInstalled }
-    static var binary: String { EtcdServer.binary }
 
     /// The server is stopped (and its log copied into the lab as etcd.log) by the lab's teardown.
     init(ns: Namespace, address: String) throws {
