@@ -33,8 +33,9 @@ final class EtcdClusterEtcd: Sendable {
         self.server = server
         let log = ns.lab.file("etcd.log")
         ns.lab.onTeardown {
-            server.stop()
+            server.terminate()
             try? server.logText.write(to: log, atomically: true, encoding: .utf8)
+            server.stop()  // removes its directory, log included
         }
     }
 
