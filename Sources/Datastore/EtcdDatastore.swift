@@ -530,7 +530,8 @@ public actor EtcdDatastore {
         let live = Set(decodedResources().compactMap { if case .node(let node) = $0 { node.metadata.name } else { nil } })
         guard !live.isEmpty else { return }  // an empty cache is no evidence that every node left
         let claimed = claims()
-        let orphans = Set(BlockAllocator.orphans(claims: claimed, liveNodes: live))
+        // A block whose owner cannot be read (no `host:` affinity) may hold borrowed addresses: never collected.
+        let orphans = Set(BlockAllocator.orphans(claims: claimed.filter { $0.value != "?" }, liveNodes: live))
         let now = ContinuousClock.now
         ownerMissingSince = ownerMissingSince.filter { orphans.contains($0.key) }
         for block in orphans.sorted() {

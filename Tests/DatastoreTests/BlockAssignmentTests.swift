@@ -41,7 +41,9 @@ struct BlockAssignmentTests {
     @Test("Nodes sorted by name take blocks 0, 1, 2, … of each pool that selects them, whatever the file order")
     func deterministic() {
         let documents = [
-            Self.node("node-b", "10.0.0.2/24"), Self.node("node-a", "10.0.0.1/24"), Self.node("node-c", "10.0.0.3/24"),
+            PeerPlannerTests.node("node-b", "10.0.0.2/24", v6: "fd00::2/64"),
+            PeerPlannerTests.node("node-a", "10.0.0.1/24", v6: "fd00::1/64"),
+            PeerPlannerTests.node("node-c", "10.0.0.3/24", v6: "fd00::3/64"),
             Self.document("IPPool", "v4", "cidr: 10.244.0.0/16"),
             Self.document("IPPool", "v6", "cidr: fd00:10::/64"),
         ]
@@ -53,6 +55,13 @@ struct BlockAssignmentTests {
         #expect(Self.prefixes(forward, "node-c") == ["10.244.0.128/26", "fd00:10::80/122"])
         #expect(forward.blocks(of: "node-a").allSatisfy { $0.source == .assigned && $0.isConfirmed })
         #expect(forward.blocks(of: "node-a").first?.reason == "assigned block")
+
+        // A BGP node without an IPv6 address gets no IPv6 block (it could not route one), and takes no index there.
+        let mixed = Self.assignment(
+            PeerPlannerTests.yaml(
+                PeerPlannerTests.node("node-a", "10.0.0.1/24"), documents[0], documents[3], documents[4]))
+        #expect(Self.prefixes(mixed, "node-a") == ["10.244.0.0/26"])
+        #expect(Self.prefixes(mixed, "node-b") == ["10.244.0.64/26", "fd00:10::/122"])
     }
 
     @Test("nodeSelector: only selected nodes count, so indices follow the selected nodes' names")
@@ -144,7 +153,9 @@ struct BlockAssignmentTests {
     @Test("Many nodes and mixed affinities: blocks are disjoint and each selected node gets one per pool")
     func manyNodesDisjoint() {
         func name(_ i: Int) -> String { "n" + String(repeating: "0", count: 3 - String(i).count) + String(i) }
-        var documents = (0..<200).map { Self.node(name($0), "10.0.\($0 / 250).\($0 % 250 + 1)/16") }
+        var documents = (0..<200).map {
+            PeerPlannerTests.node(name($0), "10.0.\($0 / 250).\($0 % 250 + 1)/16", v6: "fd00::\(String($0 + 1, radix: 16))/64")
+        }
         documents.append(Self.document("IPPool", "v4", "cidr: 10.244.0.0/16\nblockSize: 24"))
         documents.append(Self.document("IPPool", "v6", "cidr: fd00:10::/120\nblockSize: 128"))
         for i in stride(from: 0, to: 200, by: 7) {

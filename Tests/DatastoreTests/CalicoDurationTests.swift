@@ -67,7 +67,8 @@ struct CalicoDurationTests {
         #expect(NodeSelector("route-reflector == 'true'").matches(labels))
         #expect(NodeSelector("has(rack) && rack != \"r2\"").matches(labels))
         #expect(!NodeSelector("!has(rack)").matches(labels))
-        #expect(!NodeSelector("rack in {'r1'}").isSupported)
-        #expect(!NodeSelector("rack in {'r1'}").matches(labels))
+        #expect(NodeSelector("rack in {'r1', 'r2'}").matches(labels))
+        #expect(!NodeSelector("rack not in {'r1'}").matches(labels))
+        #expect(!NodeSelector("rack == 'r1' || rack == 'r2'").isSupported)
     }
 }

@@ -3,7 +3,8 @@
 // A node with live BlockAffinity resources is managed by IPAM: its confirmed and pending-deletion blocks are its
 // own (confd drops pending ones, `client.go`: "Ignore pending block affinities"). Every other node gets blocks by a
 // rule that needs no coordination: for each pool that assigns node blocks (not `disabled`, used for workloads or
-// tunnels), the nodes its `nodeSelector` matches are sorted by name and take the pool's blocks in address order,
+// tunnels), the nodes its `nodeSelector` matches (and that have an address of the pool's family, when they run BGP)
+// are sorted by name and take the pool's blocks in address order,
 // skipping any block that overlaps an affinity. With no affinities, the node at index i gets block i. Every node
 // computes the same table from the same resources, so no two nodes ever claim one block.
 
@@ -90,8 +91,11 @@ public struct BlockAssignment: Hashable, Sendable {
         let reserved = live.map(\.spec.cidr)
         let sortedNodes = nodes.sorted { $0.metadata.name < $1.metadata.name }
         for pool in sortedPools where applyRule && pool.assignsNodeBlocks {
+            // As IPAM does it (`BlockAllocator.usesFamily`): a BGP node without an address of the pool's family
+            // could neither route nor advertise such a block.
             let candidates = sortedNodes.filter {
                 !managed.contains($0.metadata.name) && pool.spec.nodeSelector.matches($0.metadata.labels)
+                    && BlockAllocator.usesFamily($0, pool.spec.cidr.family)
             }
             var index: UInt64 = 0
             for node in candidates {

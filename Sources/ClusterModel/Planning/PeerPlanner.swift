@@ -294,7 +294,7 @@ struct Planning {
                 notes.append(
                     "\(resource.metadata.fieldPath(kind: BGPPeerResource.kind, field)): selector \"\(selector!.text)\" "
                         + "uses syntax Swiftlet does not evaluate yet (supported: all(), has(k), !has(k), k == 'v', "
-                        + "k != 'v', joined by &&); it matches no node")
+                        + "k != 'v', k in {'v', …}, k not in {'v', …}, joined by &&); it matches no node")
             }
         }
         // Forward peerings, global resources first (confd's `globalPass`).
