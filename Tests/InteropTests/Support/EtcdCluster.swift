@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The multi-node cluster of issue #6 in network namespaces (EtcdClusterScenarioTests): one L2 segment, a bridge "br0"
 // in a "fabric" namespace, with an etcd namespace (10.99.0.2/24) and node namespaces (node i: 10.99.0.(10+i)/24 on
-// "eth0") on it; each node with a pod whose address lies in the node's block. Nodes run swiftletd with the kernel on,
-// so the checks read the kernel (`proto bird` routes) and send pod-to-pod pings. Namespaces are "swe-<pid>-<n>-<tag>"
-// (removed by the lab's teardown, or by the next run if this process died); processes are the lab's, stopped by PID.
+// "eth0", plus fd00:99::(10+i)/64 in a dual-stack cluster) on it; each node with a pod whose addresses lie in the
+// node's blocks (one per family). Nodes run swiftletd with the kernel on, so the checks read the kernel (`proto bird`
+// routes) and send pod-to-pod pings. Namespaces are "swe-<pid>-<n>-<tag>" (removed by the lab's teardown, or by the
+// next run if this process died); processes are the lab's, stopped by PID.
 //
 // The cluster's state lives in an `EtcdClusterStore`: etcd (the real thing) or the file datastore, which lets the
 // same checks validate the lab before swiftletd's etcd mode exists.
