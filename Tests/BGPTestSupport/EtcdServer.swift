@@ -279,39 +279,12 @@ public final class EtcdServer: @unchecked Sendable {
         return Int(port)
     }
 
-    /// posix_spawn with stdin from /dev/null, stdout and stderr appended to `log`, an empty signal mask and default
-    /// signal handlers (the test runner blocks some signals, and a child would inherit that).
+    /// Starts `command` with stdin from /dev/null and stdout+stderr appended to `log` (`ChildProcess.spawn`).
     public static func spawn(_ command: [String], log: URL, environment: [String: String] = [:]) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal: Int32 in 1..<32 where signal != SIGKILL && signal != SIGSTOP { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
-        var cArgv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        var cEnv: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
-        defer {
-            for p in cArgv { free(p) }
-            for p in cEnv { free(p) }
+        do {
+            return try ChildProcess.spawn(command, log: log, environment: environment)
+        } catch let error as ChildProcess.SpawnError {
+            throw StartError(description: error.description)
         }
-        var child: pid_t = 0
-        let rc = posix_spawn(&child, command[0], &actions, &attributes, &cArgv, &cEnv)
-        guard rc == 0 else {
-            throw StartError(description: "posix_spawn \(command[0]): \(String(cString: strerror(rc)))")
-        }
-        return child
     }
 }

@@ -20,17 +20,7 @@ struct BlockAssignmentTests {
 
     static func assignment(_ yaml: String) -> BlockAssignment {
         let resources = ConfigFixtures.resources(yaml)
-        var pools: [IPPoolResource] = []
-        var affinities: [BlockAffinityResource] = []
-        var nodes: [NodeResource] = []
-        for resource in resources {
-            switch resource {
-            case .ipPool(let pool): pools.append(pool)
-            case .blockAffinity(let affinity): affinities.append(affinity)
-            case .node(let node): nodes.append(node)
-            default: break
-            }
-        }
+        let (pools, affinities, nodes) = ConfigFixtures.ipamInputs(resources)
         return BlockAssignment.compute(pools: pools, affinities: affinities, nodes: nodes)
     }
 

@@ -9,6 +9,22 @@ import Foundation
 import Testing
 
 enum ConfigFixtures {
+    /// The pools, block affinities and nodes among `resources`, in their order: what block assignment reads.
+    static func ipamInputs(_ resources: [Resource]) -> (pools: [IPPoolResource], affinities: [BlockAffinityResource], nodes: [NodeResource]) {
+        var pools: [IPPoolResource] = []
+        var affinities: [BlockAffinityResource] = []
+        var nodes: [NodeResource] = []
+        for resource in resources {
+            switch resource {
+            case .ipPool(let pool): pools.append(pool)
+            case .blockAffinity(let affinity): affinities.append(affinity)
+            case .node(let node): nodes.append(node)
+            default: break
+            }
+        }
+        return (pools, affinities, nodes)
+    }
+
     /// The package root: this file is Tests/DatastoreTests/ConfigFixtures.swift.
     static let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

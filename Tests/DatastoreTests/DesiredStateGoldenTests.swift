@@ -36,17 +36,7 @@ struct DesiredStateGoldenTests {
         case .success(let parsed): resources = parsed
         case .failure(let errors): return "snapshot does not parse:\n\(errors)"
         }
-        var pools: [IPPoolResource] = []
-        var affinities: [BlockAffinityResource] = []
-        var nodes: [NodeResource] = []
-        for resource in resources {
-            switch resource {
-            case .ipPool(let pool): pools.append(pool)
-            case .blockAffinity(let affinity): affinities.append(affinity)
-            case .node(let node): nodes.append(node)
-            default: break
-            }
-        }
+        var (pools, affinities, nodes) = ConfigFixtures.ipamInputs(resources)
         nodes.sort { $0.metadata.name < $1.metadata.name }
         let assignment = BlockAssignment.compute(pools: pools, affinities: affinities, nodes: nodes)
         var sections: [String] = []

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // A lab is one scenario's namespaces, veth links, processes and files. `withLab` always tears it down.
+import BGPTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -230,37 +231,11 @@ final class BackgroundProcess: @unchecked Sendable {
     init(name: String, arguments: [String], environment: [String: String], log: URL) throws {
         self.name = name
         self.log = log
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal: Int32 in 1..<32 where signal != SIGKILL && signal != SIGSTOP { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = ["/usr/bin/env"] + arguments
-        let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
-        var cArgv: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        var cEnv: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
-        defer {
-            for p in cArgv { free(p) }
-            for p in cEnv { free(p) }
+        do {
+            pid = try ChildProcess.spawn(["/usr/bin/env"] + arguments, log: log, environment: environment)
+        } catch {
+            throw HarnessError("\(error) (\(arguments))")
         }
-        var child: pid_t = 0
-        let rc = posix_spawn(&child, "/usr/bin/env", &actions, &attributes, &cArgv, &cEnv)
-        guard rc == 0 else { throw HarnessError("posix_spawn \(arguments): \(String(cString: strerror(rc)))") }
-        pid = child
     }
 
     var isRunning: Bool {
