@@ -448,25 +448,33 @@ extension EtcdClientTests {
     }
 }
 
+/// A listening TCP socket on a free 127.0.0.1 port.
+func loopbackListener(_ purpose: String) throws -> (fd: Int32, port: Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ok = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
+        }
+    }
+    guard ok else {
+        close(fd)
+        throw EtcdError.unavailable("\(purpose): errno \(errno)")
+    }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
+
 /// Answers every HTTP request with one canned response, then closes the connection (a misbehaving member).
 final class CannedHTTPServer: Sendable {
     let fd: Int32
     let port: Int
 
     init(status: String, body: String) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.fd = fd
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard ok else { throw EtcdError.unavailable("canned server: errno \(errno)") }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        let (fd, port) = try loopbackListener("canned server")
+        (self.fd, self.port) = (fd, port)
         let response = Array(
             ("HTTP/1.1 \(status)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
                 + "Connection: close\r\n\r\n\(body)").utf8)
@@ -551,19 +559,7 @@ final class SilentListener: Sendable {
     let port: Int
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.fd = fd
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard ok else { throw EtcdError.unavailable("silent listener: errno \(errno)") }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (fd, port) = try loopbackListener("silent listener")
     }
 
     var endpoint: String { "http://127.0.0.1:\(port)" }
