@@ -56,13 +56,14 @@ actor ConfigReloader {
     let nodeName: String
     let secretsDirectory: String?
     let kernel: KernelSync?
+    let originations: RouteOriginations
     let logger: Logger
     /// The reload in progress or last finished; the next one waits for it.
     private var tail: Task<ReloadOutcome, Never>?
 
     init(
         speaker: BGPSpeaker, state: ConfigurationState, source: ConfigSource, nodeName: String,
-        secretsDirectory: String?, kernel: KernelSync?, logger: Logger
+        secretsDirectory: String?, kernel: KernelSync?, originations: RouteOriginations, logger: Logger
     ) {
         self.speaker = speaker
         self.state = state
@@ -70,6 +71,7 @@ actor ConfigReloader {
         self.nodeName = nodeName
         self.secretsDirectory = secretsDirectory
         self.kernel = kernel
+        self.originations = originations
         self.logger = logger
     }
 
@@ -164,9 +166,8 @@ actor ConfigReloader {
             await speaker.setDynamicNeighbors(
                 configuration.dynamicNeighbors.map { DynamicNeighborDefinition($0, configuration: configuration) })
         }
-        if old.originated != configuration.originated {
-            await speaker.setOriginated(configuration.originations)
-        }
+        // Every reload: what is learned from the kernel also depends on pools, blocks, priorities and other nodes.
+        await originations.configure(configuration)
         await kernel?.reconfigure(KernelSync.Configuration(configuration))
         return report
     }

@@ -154,13 +154,6 @@ struct KernelService: Service {
                 metadata: ["error": "\(error.operation): \(error.error)"])
         }
         var learning: RouteOriginations?
-        // TEMPORARY until SwiftletD passes its RouteOriginations (wiring after the lead's refactor).
-        var originations = originations
-        if originations == nil {
-            let own = RouteOriginations(speaker: speaker, logger: logger)
-            await own.configure(configuration)
-            originations = own
-        }
         if let originations, await originations.startLearning() { learning = originations }
         let (relearnRequests, relearnRequest) = AsyncStream.makeStream(
             of: Void.self, bufferingPolicy: .bufferingNewest(1))

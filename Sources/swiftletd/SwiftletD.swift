@@ -254,14 +254,17 @@ struct SwiftletD: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup.singleton
         let speaker = BGPSpeaker(
             group: group, logger: Logger(label: "session"), routing: configuration.routeEngineConfiguration)
+        // The one owner of what the speaker originates: configured prefixes and routes learned from the kernel.
+        let originations = RouteOriginations(speaker: speaker, logger: Logger(label: "kernel"))
         let state = ConfigurationState(configuration)
         let kernelService =
-            noKernel ? nil : await KernelService.make(configuration: configuration, speaker: speaker, logger: logger)
+            noKernel ? nil : await KernelService.make(
+                configuration: configuration, speaker: speaker, originations: originations, logger: logger)
         if noKernel { logger.notice("--no-kernel: the kernel's routes are left alone") }
         let reloader = ConfigReloader(
             speaker: speaker, state: state, source: source, nodeName: nodeName, secretsDirectory: secretsDir,
-            kernel: kernelService?.kernel, logger: logger)
-        let daemon = SpeakerService(speaker: speaker, state: state, reloader: reloader)
+            kernel: kernelService?.kernel, originations: originations, logger: logger)
+        let daemon = SpeakerService(speaker: speaker, state: state, reloader: reloader, originations: originations)
         let control = ControlServer(
             socketPath: controlSocket,
             handler: SpeakerControlHandler(
@@ -356,11 +359,12 @@ struct SpeakerService: Service {
     let state: ConfigurationState
     /// The reload SIGHUP shares with `swiftletctl reload`.
     let reloader: ConfigReloader
+    let originations: RouteOriginations
 
     func run() async throws {
         let configuration = await state.current
         try await speaker.listen(address: configuration.listenAddress, port: Int(configuration.listenPort))
-        await speaker.setOriginated(configuration.originations)
+        await originations.configure(configuration)
         await speaker.setDynamicNeighbors(configuration.dynamicNeighbors.map { DynamicNeighborDefinition($0, configuration: configuration) })
         await speaker.apply(configuration.peers.map { PeerDefinition($0, configuration: configuration) })
         let hangups = await UnixSignalsSequence(trapping: .sighup)

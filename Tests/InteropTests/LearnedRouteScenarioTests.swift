@@ -19,6 +19,7 @@ extension InteropScenarios {
         static let borrowed = "10.244.0.100"
         static let ownNormal = "10.244.0.5"
         static let ownElevated = "10.244.0.6"
+        static let serviceRange = "10.96.0.0/12"
 
         @Test(
             "A /32 borrowed from node-2's block on node-1 reaches node-2's kernel via node-1 and carries pod traffic; a normal /32 inside node-1's own block does not, an elevated one does with its metric; deleting them withdraws them",
@@ -101,6 +102,57 @@ extension InteropScenarios {
                 ) {
                     try KernelScenarioTests.routeProblems(cluster)
                 }
+            }
+        }
+
+        @Test(
+            "A borrowed /32 already in node-1's kernel when swiftletd starts is advertised from the start, and stays through a reload",
+            KernelScenarioTests.swiftletGate)
+        func borrowedBeforeStart() async throws {
+            try await withLab("learned-routes-start") { lab in
+                var nodes = [KernelNode.standard(1, sharedSubnet: true), KernelNode.standard(2, sharedSubnet: true)]
+                for index in nodes.indices { nodes[index].tag = "lr\(index + 1)" }
+                let cluster = try lab.kernelCluster(nodes)
+                let n1 = cluster.hosts[0]
+                let n2 = cluster.hosts[1]
+                _ = try lab.extraPod(on: n1, tag: "lrb", address: Self.borrowed, device: "cali9")
+                try Shell.check([
+                    "ip", "-n", n1.ns.name, "route", "add", "\(Self.borrowed)/32", "dev", "cali9", "proto", "boot",
+                ])
+                let daemons = try cluster.hosts.map {
+                    try cluster.swiftlet($0, config: cluster.config(for: $0.node, vxlanMode: "Never"))
+                }
+                for daemon in daemons { try await daemon.start() }
+                try await KernelScenarioTests.requireMesh(cluster, daemons)
+                let describe = { cluster.describe(daemons) }
+                let expected =
+                    KernelCluster.expectedRoutes(on: n2.node, others: cluster.nodes, vxlan: { _ in false })
+                    + ["\(Self.borrowed) via \(n1.node.address) dev eth0 proto bird metric 1024"]
+                try await KernelCluster.requireConverged("node-2 learns the borrowed /32", describe: describe) {
+                    KernelCluster.difference("node-2 proto bird", expected: expected, actual: try Kernel.routes(n2.ns))
+                }
+                // A reload that changes node-1's configured originations (a service range): the learned /32 must
+                // survive it, next to the new range.
+                var changed = cluster.config(for: n1.node, vxlanMode: "Never")
+                changed.configurationSpec.append("serviceClusterIPs: [{cidr: \(Self.serviceRange)}]")
+                try changed.yaml.write(to: daemons[0].configFile, atomically: true, encoding: .utf8)
+                let reload = try daemons[0].ctl(["reload"])
+                #expect(reload.ok, "reload: \(reload.output)")
+                let rangeArrived = await Poll.until(timeout: .seconds(15)) {
+                    (try? daemons[1].ctl(["show", "route", Self.serviceRange]))?.stdout.contains(Self.serviceRange) ?? false
+                }
+                #expect(rangeArrived, "node-2 never got \(Self.serviceRange) after node-1's reload:\n\(describe())")
+                try await KernelCluster.requireConverged(
+                    "node-2 keeps the borrowed /32 after node-1's reload", stable: .seconds(3), describe: describe
+                ) {
+                    // node-2's own configuration has no service range, so it installs node-1's like any other route.
+                    KernelCluster.difference(
+                        "node-2 proto bird",
+                        expected: expected + ["\(Self.serviceRange) via \(n1.node.address) dev eth0 proto bird metric 1024"],
+                        actual: try Kernel.routes(n2.ns))
+                }
+                let result = await Kernel.waitReaches(n2.pod, Self.borrowed)
+                #expect(result.ok, "node-2's pod does not reach \(Self.borrowed):\n\(result.output)")
             }
         }
     }
