@@ -83,6 +83,7 @@ struct SpeakerControlHandler: ControlRequestHandler {
             name: status.name, state: status.enabled ? ProtocolState(rawValue: status.state.rawValue) : .disabled,
             since: status.since, info: status.info, peerAddress: status.address.description, peerAS: status.peerAS,
             localAS: status.localAS, routesReceived: status.prefixesReceived,
+            routesAccepted: status.routes?.imported ?? 0, routesAdvertised: status.routes?.exported ?? 0,
             routesImported: status.routes?.imported, routesFiltered: status.routes?.filtered,
             routesExported: status.routes?.exported, routesPreferred: status.routes?.preferred)
     }
