@@ -69,12 +69,6 @@ public actor EtcdDatastore {
         var decoded: Result<Resource, ConfigErrors>
     }
 
-    /// One watched prefix: its keys and the revision they are current at.
-    private struct Watched {
-        var prefix: String
-        var revision: Int64 = 0
-    }
-
     public let client: EtcdClient
     public let options: Options
     private let logger: Logger
@@ -91,7 +85,6 @@ public actor EtcdDatastore {
     private var keepAliveDown = false
     private var lastError: String?
     private var snapshotsPublished = 0
-    private var lastChange: ContinuousClock.Instant?
     /// IPAM notes already logged (a full pool is said once, not on every change).
     private var reportedNotes: Set<String> = []
     private var lastPublished: Snapshot?
@@ -151,8 +144,6 @@ public actor EtcdDatastore {
         public var ownBlocks: [String]
         /// The last failure talking to etcd, while disconnected.
         public var lastError: String?
-        /// Seconds since the last published change.
-        public var secondsSinceChange: Double?
     }
 
     public func status() -> Status {
@@ -161,12 +152,7 @@ public actor EtcdDatastore {
             connected: connected, revision: revisions.values.max() ?? 0, snapshots: snapshotsPublished,
             lease: lease.map { String($0.id, radix: 16) },
             ownBlocks: claims().filter { $0.value == options.nodeName }.keys.sorted().map(\.description),
-            lastError: connected ? nil : lastError,
-            secondsSinceChange: lastChange.map { Self.seconds(ContinuousClock.now - $0) })
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+            lastError: connected ? nil : lastError)
     }
 
     /// The newest snapshot (what `swiftletctl reload` applies again in etcd mode).
@@ -356,7 +342,6 @@ public actor EtcdDatastore {
         let snapshot = makeSnapshot()
         lastPublished = snapshot
         snapshotsPublished += 1
-        lastChange = .now
         continuation.yield(snapshot)
     }
 
