@@ -67,6 +67,8 @@ enum RouteReportBuilder {
                     entry.best = path == route.best
                     entry.ecmp = route.ecmp.contains(path)
                     if entry.best { entry.decidedBy = route.paths.count > 1 ? route.decidedBy.description : nil }
+                    // Why this node originates it (an own block, a service range, a learned kernel route).
+                    if query.detail, path.source.kind == .local { entry.policy = engine.origination(for: route.prefix)?.reason }
                     return entry
                 }
                 entries.append(RouteEntry(prefix: route.prefix.description, paths: paths))
