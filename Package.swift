@@ -42,6 +42,8 @@ let package = Package(
             name: "BGPCore",
             dependencies: ["BGPWire", "BGPPolicy", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // BFD (RFC 5880/5881/5883, issue #8): control packets as values and the session FSM, sans-IO, time passed in.
+        .target(name: "BFD", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         // Calico v3 resources as values, and what this node peers with.
         .target(name: "ClusterModel", dependencies: ["BGPWire", "BGPPolicy"]),
         // Sources of resources: the YAML config file (with file/line/field errors) and secrets.
@@ -151,6 +153,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BGPPolicyTests", dependencies: ["BGPPolicy", "BGPWire"]),
+        .testTarget(
+            name: "BFDTests",
+            dependencies: ["BFD", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(name: "KernelNetlinkTests", dependencies: ["KernelNetlink", "BGPWire"]),
         .testTarget(
             name: "KernelSyncTests",
