@@ -104,9 +104,9 @@ actor ConfigReloader {
         case .file(let path):
             return ConfigLoader.load(path: path, nodeName: nodeName, secretsDirectory: secretsDirectory)
         case .etcd(let datastore, _):
-            var current = snapshot
-            if current == nil { current = await datastore.latest() }
-            return Self.plan(current!, nodeName: nodeName, secretsDirectory: secretsDirectory)
+            let current: EtcdDatastore.Snapshot
+            if let snapshot { current = snapshot } else { current = await datastore.latest() }
+            return Self.plan(current, nodeName: nodeName, secretsDirectory: secretsDirectory)
         }
     }
 
