@@ -155,6 +155,21 @@ public actor EtcdDatastore {
             lastError: connected ? nil : lastError)
     }
 
+    /// The node leaves the cluster for good (`swiftletd --leave`): its blocks are released and its Node key deleted,
+    /// so every other node closes its session to it and no block stays claimed for a node that will not return.
+    /// Returns the blocks released.
+    public func leave() async throws -> [IPPrefix] {
+        try await list(CalicoEtcdLayout.ipamPrefix)
+        let own = BlockAllocator.leave(node: options.nodeName, claims: claims())
+        for block in own {
+            await release(block, owner: options.nodeName, reason: "the node leaves the cluster")
+        }
+        try await client.delete(CalicoEtcdLayout.nodeKey(options.nodeName))
+        logger.notice(
+            "left the cluster", metadata: ["node": "\(options.nodeName)", "blocks_released": "\(own.count)"])
+        return own
+    }
+
     /// The newest snapshot (what `swiftletctl reload` applies again in etcd mode).
     public func latest() -> Snapshot { lastPublished ?? makeSnapshot() }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // swiftletd: wiring only. Loads the configuration (a file or directory, or etcd), starts the speaker and the control
 // socket under swift-service-lifecycle, reloads on SIGHUP, on a changed file and on every etcd change (only changed
-// peers are touched) and on SIGTERM/SIGINT sends Cease to every peer before exiting 0. `--check` validates the
+// peers are touched) and on SIGTERM/SIGINT sends Cease to every peer before exiting 0 (with `--graceful-restart`:
+// closes the sessions without NOTIFICATION, so peers keep our routes, RFC 4724). `--check` validates the
 // configuration like `bird -p`.
 
 import ArgumentParser
@@ -111,6 +112,14 @@ struct SwiftletD: AsyncParsableCommand {
     @Flag(name: .long, help: "Validate the configuration and exit: 0 if valid, 1 with errors naming file, line and field.")
     var check = false
 
+    @Flag(name: .long, help: "etcd: leave the cluster for good and exit: release this node's blocks and delete its Node resource.")
+    var leave = false
+
+    @Flag(
+        name: .long,
+        help: "Graceful restart (RFC 4724, like `bird -R`): OPENs after this start carry the Restart State bit, and SIGTERM closes the sessions without NOTIFICATION so peers keep our routes for the restart time.")
+    var gracefulRestart = false
+
     func validate() throws {
         do { _ = try LogLevels.parse(logLevel) } catch { throw ValidationError(error.description) }
         guard LogLineFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format is logfmt or json") }
@@ -120,6 +129,7 @@ struct SwiftletD: AsyncParsableCommand {
         guard configPollInterval >= 0 else { throw ValidationError("--config-poll-interval must not be negative") }
         guard etcdLeaseTtl >= 2 else { throw ValidationError("--etcd-lease-ttl must be at least 2 seconds") }
         guard blockReleaseDelay >= 0 else { throw ValidationError("--block-release-delay must not be negative") }
+        guard !leave || datastore == "etcd" else { throw ValidationError("--leave needs --datastore etcd") }
         do { _ = try parsedLabels() } catch { throw ValidationError(error.description) }
         for (flag, value, family) in [("--node-ip", nodeIp, IPAddress.Family.ipv4), ("--node-ipv6", nodeIpv6, .ipv6)] {
             guard let value else { continue }
@@ -192,6 +202,18 @@ struct SwiftletD: AsyncParsableCommand {
                 blockReleaseDelay: .milliseconds(Int64(blockReleaseDelay * 1000))),
             logger: Logger(label: "datastore"))
         let source = ConfigSource.etcd(store, endpoints: etcdEndpoints)
+        if leave {
+            do {
+                let released = try await store.leave()
+                print("node \(nodeName) left \(source.description): released \(released.count) block(s) \(released.map(\.description).joined(separator: " "))")
+                try? await client.shutdown()
+                return
+            } catch {
+                printError("swiftletd: etcd \(etcdEndpoints): \(error)")
+                try? await client.shutdown()
+                throw ExitCode(1)
+            }
+        }
         if check {
             defer { Task { try? await client.shutdown() } }
             let snapshot: EtcdDatastore.Snapshot
@@ -264,7 +286,9 @@ struct SwiftletD: AsyncParsableCommand {
         let reloader = ConfigReloader(
             speaker: speaker, state: state, source: source, nodeName: nodeName, secretsDirectory: secretsDir,
             kernel: kernelService?.kernel, originations: originations, logger: logger)
-        let daemon = SpeakerService(speaker: speaker, state: state, reloader: reloader, originations: originations)
+        if gracefulRestart { await speaker.startRestarting() }
+        let daemon = SpeakerService(
+            speaker: speaker, state: state, reloader: reloader, originations: originations, gracefulRestart: gracefulRestart)
         let control = ControlServer(
             socketPath: controlSocket,
             handler: SpeakerControlHandler(
@@ -360,6 +384,8 @@ struct SpeakerService: Service {
     /// The reload SIGHUP shares with `swiftletctl reload`.
     let reloader: ConfigReloader
     let originations: RouteOriginations
+    /// `--graceful-restart`: shutdown leaves the peers our routes (no Cease).
+    var gracefulRestart = false
 
     func run() async throws {
         let configuration = await state.current
@@ -373,9 +399,9 @@ struct SpeakerService: Service {
                 await reload()
             }
         } onGracefulShutdown: {
-            Task { await speaker.shutdown() }
+            Task { await speaker.shutdown(keepRoutes: gracefulRestart) }
         }
-        await speaker.shutdown()
+        await speaker.shutdown(keepRoutes: gracefulRestart)
     }
 
     /// SIGHUP: the shared reload; it logs what changed, or every error while the running configuration stays.

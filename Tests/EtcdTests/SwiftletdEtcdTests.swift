@@ -3,7 +3,8 @@
 // `--datastore etcd --etcd-endpoints … --etcd-ca-cert/--etcd-cert/--etcd-key`), on loopback with `--no-kernel`:
 // `--check` reads without writing, the daemon registers and claims a block, `show status` says so, a node added and
 // removed in etcd becomes and stops being a mesh session, a bad key is rejected with its name while the running
-// configuration stays, and SIGTERM leaves the registration in place for the restart. Bounded polls only.
+// configuration stays, SIGTERM leaves the registration in place for the restart, and `--leave` releases the blocks
+// and deletes the Node key. Bounded polls only.
 
 import BGPTestSupport
 import Foundation
@@ -27,7 +28,7 @@ struct SwiftletdEtcdTests {
         throw CancellationError()
     }
 
-    @Test("TLS: --check, registration, a block, show status, nodes joining and leaving, a bad key, SIGTERM")
+    @Test("TLS: --check, registration, a block, show status, nodes joining and leaving, a bad key, SIGTERM, --leave")
     func daemonOverTLS() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftletd-etcd-\(getpid())")
         try? FileManager.default.removeItem(at: directory)
@@ -133,5 +134,12 @@ struct SwiftletdEtcdTests {
         try Self.poll("swiftletd exits after SIGTERM") { !daemon.isRunning }
         #expect(daemon.terminationStatus == 0, "\(logText())")
         #expect(!(try etcdctl(["get", Self.resources + "nodes/dut", "--keys-only"])).isEmpty)
+
+        // --leave: the blocks are released and the Node key deleted.
+        let left = try BuiltProduct.run("swiftletd", etcdFlags + ["--leave"])
+        #expect(left.status == 0, "\(left.stdout)\(left.stderr)")
+        #expect(left.stdout.contains("released 1 block(s)"), "\(left.stdout)")
+        #expect(try etcdctl(["get", Self.resources + "nodes/dut", "--keys-only"]).isEmpty)
+        #expect(try etcdctl(["get", "--prefix", "/calico/ipam/v2/", "--keys-only"]).isEmpty)
     }
 }
