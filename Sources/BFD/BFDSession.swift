@@ -93,6 +93,14 @@ public struct BFDSession: Sendable {
     /// A Poll Sequence is in progress: periodic packets carry P until a packet with F arrives (§6.5).
     public private(set) var pollInProgress = false
 
+    /// The intervals carried by the first Poll of the current sequence; nil until it is sent. A Final answers these.
+    private var polledIntervals: (tx: UInt32, rx: UInt32)?
+    /// The intervals changed again after a Poll went out. §6.8.3: a second sequence may start only once "an
+    /// additional BFD Control packet with the Final (F) bit *clear*" has been received after the first one ended.
+    private var pollAgain = false
+    /// The first sequence ended and the second waits for a packet with F clear.
+    private var pollAwaitingClearFinal = false
+
     /// The Desired Min TX Interval our own transmissions are paced by. §6.8.3: an increase while Up waits for the
     /// Poll Sequence to end ("the actual transmission interval used MUST NOT change until the Poll Sequence ...
     /// has terminated").
@@ -144,7 +152,8 @@ public struct BFDSession: Sendable {
     private var shouldTransmitPeriodically: Bool {
         guard started, remoteMinRXInterval != 0 else { return false }
         if configuration.passive && remoteDiscriminator == 0 { return false }
-        if remoteDemand && state == .up && remoteState == .up { return false }
+        // "... if Demand mode is active on the remote system ... and a Poll Sequence is not being transmitted."
+        if remoteDemand && state == .up && remoteState == .up && !pollInProgress { return false }
         return true
     }
 
@@ -155,7 +164,7 @@ public struct BFDSession: Sendable {
         guard !started else { return [] }
         started = true
         guard shouldTransmitPeriodically else { return [] }
-        return [.send(controlPacket())] + armTransmit(now: now)
+        return [.send(periodicPacket())] + armTransmit(now: now)
     }
 
     /// A Control packet decoded (by `readBFDControlPacket`) and routed here (by `BFDDemultiplexer`), with its
@@ -179,10 +188,22 @@ public struct BFDSession: Sendable {
         lastReceived = now
         // "If the Final (F) bit is set and the local system has sent a Poll, terminate the Poll Sequence": the new
         // intervals now govern our own timing too.
-        if packet.final && pollInProgress {
+        if packet.final, pollInProgress, let polled = polledIntervals {
             pollInProgress = false
-            transmitBasis = desiredMinTXInterval
-            detectionBasis = requiredMinRXInterval
+            polledIntervals = nil
+            if pollAgain {
+                // Only the polled values are known to be acknowledged; the later ones wait for the next sequence.
+                pollAgain = false
+                pollAwaitingClearFinal = true
+                transmitBasis = min(polled.tx, desiredMinTXInterval)
+                detectionBasis = max(polled.rx, requiredMinRXInterval)
+            } else {
+                transmitBasis = desiredMinTXInterval
+                detectionBasis = requiredMinRXInterval
+            }
+        } else if !packet.final && pollAwaitingClearFinal {
+            pollAwaitingClearFinal = false
+            pollInProgress = true
         }
 
         var actions: [Action] = []
@@ -226,7 +247,7 @@ public struct BFDSession: Sendable {
         switch timer {
         case .transmit:
             guard shouldTransmitPeriodically else { return [] }
-            return [.send(controlPacket())] + armTransmit(now: now)
+            return [.send(periodicPacket())] + armTransmit(now: now)
         case .detection:
             let before = timing
             // §6.8.1: bfd.RemoteDiscr "MUST be set to zero" after a Detection Time without a packet.
@@ -311,7 +332,7 @@ public struct BFDSession: Sendable {
         let old = state
         state = newState
         localDiagnostic = diagnostic
-        if newState != .up { pollInProgress = false }
+        if newState != .up { endPoll() }
         // Going Up lowers the advertised TX interval from 1 s to the configured one: a Poll Sequence (§6.8.3).
         updateAdvertisedIntervals(poll: newState == .up)
         return [.stateChanged(from: old, to: newState, diagnostic: diagnostic)]
@@ -335,7 +356,25 @@ public struct BFDSession: Sendable {
         }
         // "If either bfd.DesiredMinTxInterval or bfd.RequiredMinRxInterval is changed, a Poll Sequence MUST be
         // initiated". Not on the way down: the session is gone and the next packets carry the values.
-        if poll { pollInProgress = true }
+        guard poll else { return }
+        if !pollInProgress {
+            pollInProgress = !pollAwaitingClearFinal
+        } else if let polled = polledIntervals, polled != (tx, rx) {
+            pollAgain = true
+        }
+    }
+
+    private mutating func endPoll() {
+        pollInProgress = false
+        polledIntervals = nil
+        pollAgain = false
+        pollAwaitingClearFinal = false
+    }
+
+    /// The next periodic packet; the first one with P records what the sequence polls for.
+    private mutating func periodicPacket() -> BFDControlPacket {
+        if pollInProgress && polledIntervals == nil { polledIntervals = (desiredMinTXInterval, requiredMinRXInterval) }
+        return controlPacket()
     }
 
     /// The packet §6.8.7 says to send now.

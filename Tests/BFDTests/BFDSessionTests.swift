@@ -230,13 +230,39 @@ struct BFDSessionTests {
         #expect(actions.isEmpty, "nothing changes for our own timing yet")
         #expect(session.pollInProgress && session.requiredMinRXInterval == 100_000)
         #expect(session.detectionTime == .milliseconds(900))
-        // The peer's Final ends the sequence; it still sends every 300 ms, so detection stays 900 ms here.
         var final = Self.peerPacket(state: .up)
         final.final = true
         final.desiredMinTXInterval = 100_000
-        _ = session.packetReceived(final, now: .seconds(10) + .milliseconds(5))
+        // A Final before our first Poll answers nothing of ours (§6.8.6: "the local system has sent a Poll").
+        _ = session.packetReceived(final, now: .seconds(10) + .milliseconds(1))
+        #expect(session.pollInProgress && session.detectionTime == .milliseconds(900))
+        #expect(Self.sendsPoll(&session, now: .seconds(11)))
+        _ = session.packetReceived(final, now: .seconds(11) + .milliseconds(1))
         #expect(!session.pollInProgress)
         #expect(session.detectionTime == .milliseconds(300))
+    }
+
+    @Test("A change during a Poll Sequence waits for a packet with F clear after the Final (RFC 5880 §6.8.3)")
+    func secondPollWaitsForClearFinal() {
+        var session = Self.upSession(Self.fast)
+        var slower = Self.fast
+        slower.desiredMinTXInterval = .milliseconds(500)
+        _ = session.reconfigure(slower, now: .seconds(10))
+        #expect(Self.sendsPoll(&session, now: .seconds(11)))
+        slower.desiredMinTXInterval = .milliseconds(800)
+        _ = session.reconfigure(slower, now: .seconds(11) + .milliseconds(1))
+        var final = Self.peerPacket(state: .up)
+        final.final = true
+        _ = session.packetReceived(final, now: .seconds(11) + .milliseconds(2))
+        // Only the polled 500 ms is acknowledged; 800 ms needs a sequence of its own.
+        #expect(!session.pollInProgress)
+        #expect(session.transmitInterval == .milliseconds(500))
+        #expect(!Self.sendsPoll(&session, now: .seconds(12)), "no new Poll before a packet with F clear")
+        _ = session.packetReceived(Self.peerPacket(state: .up), now: .seconds(12) + .milliseconds(1))
+        #expect(session.pollInProgress)
+        #expect(Self.sendsPoll(&session, now: .seconds(13)))
+        _ = session.packetReceived(final, now: .seconds(13) + .milliseconds(1))
+        #expect(!session.pollInProgress && session.transmitInterval == .milliseconds(800))
     }
 
     // MARK: Scripted
@@ -255,11 +281,18 @@ struct BFDSessionTests {
         _ = session.start(now: .zero)
         _ = session.packetReceived(peerPacket(state: .down, your: 0), now: .milliseconds(100))
         _ = session.packetReceived(peerPacket(state: .up), now: .milliseconds(200))
+        precondition(sendsPoll(&session, now: .seconds(1)))
         var final = peerPacket(state: .up)
         final.final = true
-        _ = session.packetReceived(final, now: .milliseconds(300))
+        _ = session.packetReceived(final, now: .seconds(1) + .milliseconds(1))
         precondition(session.state == .up && !session.pollInProgress)
         return session
+    }
+
+    /// Fires the transmit timer at `now` (past any deadline armed so far) and tells whether the packet had P.
+    static func sendsPoll(_ session: inout BFDSession, now: Duration) -> Bool {
+        guard case .send(let packet) = session.timerFired(.transmit, now: now).first else { return false }
+        return packet.poll
     }
 
     @Test("Outside Up at least 1 s is advertised and used; Up brings the configured rate with a Poll (RFC 5880 §6.8.3)")
@@ -291,7 +324,7 @@ struct BFDSessionTests {
         var configuration = Self.fast
         configuration.detectMultiplier = multiplier
         var session = Self.upSession(configuration, seed: UInt64(multiplier))
-        var now = Duration.seconds(1)
+        var now = Duration.seconds(2)
         var shortest = Duration.seconds(1)
         var longest = Duration.zero
         for _ in 0..<2000 {
@@ -314,7 +347,7 @@ struct BFDSessionTests {
     func jitterIsSeeded() {
         func schedule(_ seed: UInt64) -> [BFDSession.Action] {
             var session = Self.upSession(Self.fast, seed: seed)
-            return (1...20).flatMap { session.timerFired(.transmit, now: .seconds($0)) }
+            return (2...21).flatMap { session.timerFired(.transmit, now: .seconds($0)) }
         }
         #expect(schedule(5) == schedule(5))
         #expect(schedule(5) != schedule(6))
