@@ -155,7 +155,8 @@ struct BFDControlPacketTests {
         Malformed(name: "version 0", bytes: down { $0[0] = 0x00 }, error: .unsupportedVersion(0)),
         Malformed(name: "version 2", bytes: down { $0[0] = 0x40 }, error: .unsupportedVersion(2)),
         Malformed(
-            name: "Length 23 with A clear", bytes: down { $0[3] = 23 }, error: .lengthTooShort(length: 23, minimum: 24)),
+            name: "Length 23 with A clear", bytes: down { $0[3] = 23 },
+            error: .lengthTooShort(length: 23, minimum: 24)),
         Malformed(
             name: "Length 24 with A set", bytes: down { $0[1] |= 0x04 },
             error: .lengthTooShort(length: 24, minimum: 26)),
