@@ -66,6 +66,11 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     /// leave a cancelled sleep pending until its own deadline — with SendHold's 8 minutes, memory grew by every
     /// message sent.
     private var timers: [TimerKey: (task: Task<Void, Never>, wakesAt: Duration)] = [:]
+    /// The graceful restart (RFC 4724 §4.2 restart or stale-path) timer per peer the routing engine asked for.
+    private var restartTimers: [String: Task<Void, Never>] = [:]
+    /// We restarted with our forwarding state kept (`swiftletd --graceful-restart`): the OPEN of each peer's first
+    /// session after the start carries the Restart State bit (RFC 4724 §4.1).
+    private var restarting = false
     private var timerDeadlines: [TimerKey: Duration] = [:]
     private var listeners: [NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>] = []
     private var listenerTasks: [Task<Void, Never>] = []
@@ -102,6 +107,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             logger.info("peer removed", metadata: ["peer": "\(name)", "address": "\(peer.definition.address)"])
             let actions = peers[name]!.fsm.stop(.peerDeconfigured, now: now)
             perform(actions, for: name)
+            performRouting(engine.peerRemoved(name))
             // Only a key we set can be cleared: the kernel answers ENOENT for an address that never had one.
             if peer.definition.socketOptions.password != nil { await setMD5(for: peer.definition, key: "") }
             peerByAddress[peer.definition.address] = nil
@@ -116,7 +122,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                 peers[definition.name] = nil
                 peerByAddress[existing.definition.address] = nil
             }
-            let fsm = PeerStateMachine(configuration: definition.session, firstConnectionID: nextPeerRange << 32)
+            let fsm = PeerStateMachine(configuration: sessionConfiguration(definition), firstConnectionID: nextPeerRange << 32)
             nextPeerRange += 1
             peers[definition.name] = Peer(definition: definition, fsm: fsm)
             peerByAddress[definition.address] = definition.name
@@ -125,6 +131,22 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             perform(actions, for: definition.name)
         }
         await setListenerTTLs()
+    }
+
+    /// Sets the Restart State bit (RFC 4724 §4.1) in the OPENs of peers created from now on until their first
+    /// session is Established; call before `apply` on a start that kept its forwarding state.
+    public func startRestarting() {
+        restarting = true
+    }
+
+    /// The session configuration a new peer starts with: the Restart State bit while we are restarting.
+    private func sessionConfiguration(_ definition: PeerDefinition) -> SessionConfiguration {
+        var session = definition.session
+        if restarting, let capability = session.gracefulRestart {
+            session.gracefulRestart = GracefulRestartCapability(
+                flags: capability.flags | 0x8, restartTime: capability.restartTime, families: capability.families)
+        }
+        return session
     }
 
     /// Log metadata for a line about a peer: its name and address (every session line carries both).
@@ -233,6 +255,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             }
             perform(peers[name]!.fsm.stop(.peerDeconfigured, now: now), for: name)
             removeDynamicPeer(name)
+            performRouting(engine.peerRemoved(name))
         }
     }
 
@@ -461,12 +484,17 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             case .cancelTimer(let timer):
                 cancelTimer(TimerKey(peer: name, timer: timer))
             case .established(let id, let negotiated):
+                // RFC 4724 §4.1: the Restart State bit belongs to the OPEN right after our restart only.
+                if let peer = peers[name], peer.fsm.configuration != peer.definition.session {
+                    peers[name]!.fsm.reconfigure(peer.definition.session)
+                }
                 defer {
                     let definition = peers[name]!.definition
                     performRouting(
                         engine.peerUp(
                             definition.routing, negotiated: negotiated, peerAddress: definition.address,
-                            localAddress: connections[id]?.handle.local, sessionLocalAS: definition.session.localAS))
+                            localAddress: connections[id]?.handle.local, sessionLocalAS: definition.session.localAS,
+                            now: now))
                 }
                 logger.info(
                     "session established",
@@ -477,7 +505,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                     ]))
             case .down(let reason):
                 logger.warning("session down", metadata: peerMetadata(name, ["reason": "\(reason)"]))
-                performRouting(engine.peerDown(name))
+                performRouting(engine.peerDown(name, reason: reason, now: now))
                 if dynamicPeers.contains(name) { Task { await self.removeDynamicPeer(name) } }
             case .updateReceived(let update, let errors):
                 performRouting(engine.received(update, errors: errors, from: name))
@@ -511,6 +539,13 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                 perform(peers[name]!.fsm.start(now: now), for: name)
             case .routesChanged(let changes):
                 routeObserver?(Array(changes))
+            case .gracefulRestartTimer(let name, let deadline):
+                restartTimers[name]?.cancel()
+                let instant = startInstant.advanced(by: deadline)
+                restartTimers[name] = Task {
+                    do { try await Task.sleep(until: instant, clock: ContinuousClock()) } catch { return }
+                    await self.gracefulRestartTimerFired(name)
+                }
             case .log(let level, let message, let peer):
                 var metadata: Logger.Metadata = [:]
                 if let peer { metadata = peerMetadata(peer) }
@@ -521,6 +556,11 @@ public actor BGPSpeaker: BGPConnectionDelegate {
                 }
             }
         }
+    }
+
+    private func gracefulRestartTimerFired(_ name: String) {
+        restartTimers[name] = nil
+        performRouting(engine.gracefulRestartTimerFired(peer: name, now: now))
     }
 
     private func scheduleFlush() {
@@ -617,7 +657,10 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         guard let peer = peers[name] else { return nil }
         let fsm = peer.fsm
         let info: String =
-            if fsm.state == .established { "Established" } else if !fsm.enabled { "Disabled" } else {
+            if fsm.state == .established { "Established" } else if !fsm.enabled { "Disabled" } else if engine.gracefulRestart.restarts[name] != nil {
+                // BIRD's state text while a peer's routes are kept for its restart (RFC 4724 §4.2).
+                "Graceful restart" + (fsm.lastError.map { " (\($0))" } ?? "")
+            } else {
                 fsm.lastError.map { "\($0)" } ?? fsm.state.rawValue
             }
         return PeerStatus(
@@ -655,8 +698,19 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         return true
     }
 
-    /// Stops every session with Cease and waits (bounded) for the NOTIFICATIONs to be written.
-    public func shutdown(message: String = "swiftletd shutting down") async {
+    /// Stops every session with Cease and waits (bounded) for the NOTIFICATIONs to be written. With `keepRoutes`
+    /// (a graceful restart follows) the TCP connections are closed without a NOTIFICATION instead, so peers that
+    /// negotiated graceful restart keep our routes for the restart time (RFC 4724 §4.2: "termination of the TCP
+    /// session"; a Cease would make them flush, RFC 8538 §3 without the N bit).
+    public func shutdown(message: String = "swiftletd shutting down", keepRoutes: Bool = false) async {
+        if keepRoutes {
+            for (id, connection) in connections.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                logger.info("closing the session without NOTIFICATION for a graceful restart", metadata: peerMetadata(connection.peer))
+                queuedBytes[id] = nil
+                connections[id] = nil  // so the stop below finds no connection to send its Cease on
+                connection.handle.close()
+            }
+        }
         for name in peers.keys.sorted() {
             perform(peers[name]!.fsm.stop(.administrativeShutdown(message: message), now: now), for: name)
         }
@@ -668,6 +722,8 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         }
         for timer in timers.values { timer.task.cancel() }
         timers = [:]
+        for timer in restartTimers.values { timer.cancel() }
+        restartTimers = [:]
         timerDeadlines = [:]
         for listener in listeners { try? await listener.channel.close() }
         for task in listenerTasks { task.cancel() }

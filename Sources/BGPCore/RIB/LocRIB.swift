@@ -249,6 +249,39 @@ public struct LocRIB: Sendable {
         rewrite(from: source) { $0.stale ? nil : $0 }.map(materialize)
     }
 
+    /// `markStale(from:)` with compact changes, for the paths of one address family (`nil`: all).
+    mutating func markStaleCompact(from source: String, family: IPAddress.Family? = nil) -> [Change] {
+        rewrite(from: source, family: family) { path in
+            var path = path
+            path.stale = true
+            return path
+        }
+    }
+
+    /// `sweepStale(from:)` with compact changes, for the paths of one address family (`nil`: all).
+    mutating func sweepStaleCompact(from source: String, family: IPAddress.Family? = nil) -> [Change] {
+        rewrite(from: source, family: family) { $0.stale ? nil : $0 }
+    }
+
+    /// Removes every path from `source` in one address family (RFC 4724 §4.2: a family the restarting peer no
+    /// longer preserves).
+    mutating func removeAllCompact(from source: String, family: IPAddress.Family) -> [Change] {
+        rewrite(from: source, family: family) { _ in nil }
+    }
+
+    /// Number of paths from `source` marked stale.
+    public func stalePathCount(from source: String) -> Int {
+        let ids = sourceIDs(source)
+        guard !ids.isEmpty else { return 0 }
+        var total = 0
+        entries.forEach { _, entry in
+            for position in 0..<entry.count where entry[position].stale && ids.contains(entry[position].source) {
+                total += 1
+            }
+        }
+        return total
+    }
+
     // MARK: Look-ups
 
     /// The best path for `prefix`.
@@ -465,12 +498,14 @@ public struct LocRIB: Sendable {
 
     /// Applies `transform` to every path from `source` (`nil` deletes it) and reports the changes in prefix order.
     /// One pass over the table, changing entries in place; only the changes are sorted.
-    private mutating func rewrite(from source: String, _ transform: (StoredPath) -> StoredPath?) -> [Change] {
+    private mutating func rewrite(
+        from source: String, family: IPAddress.Family? = nil, _ transform: (StoredPath) -> StoredPath?
+    ) -> [Change] {
         let ids = sourceIDs(source)
         guard !ids.isEmpty else { return [] }
         var found: [Change] = []
         var emptied: [IPPrefix] = []
-        for index in entries.positions() {
+        for index in entries.positions(family: family) {
             guard ids.contains(entries[position: index].head.source)
                 || entries[position: index].tail.contains(where: { ids.contains($0.source) })
             else { continue }

@@ -57,6 +57,9 @@ public struct RouteEngine: Sendable {
         case routesChanged(RouteChanges)
         /// A line for the log.
         case log(LogLevel, String, peer: String?)
+        /// Call `gracefulRestartTimerFired(peer:now:)` at `deadline` (RFC 4724 §4.2 restart or stale-path timer);
+        /// a later one for the same peer replaces it.
+        case gracefulRestartTimer(peer: String, deadline: Duration)
     }
 
     public enum LogLevel: Sendable { case debug, info, warning }
@@ -135,6 +138,8 @@ public struct RouteEngine: Sendable {
     private var attributes = AttributeSetTable()
     private var originated: [IPPrefix: Origination] = [:]
     private var withdrawalsSinceCollection = 0
+    /// Peers whose routes are kept stale across their restart (RFC 4724 §4.2).
+    public private(set) var gracefulRestart = GracefulRestartHelper()
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -159,10 +164,11 @@ public struct RouteEngine: Sendable {
     /// `localAddress` is our end of the TCP connection: our next hop on this session.
     public mutating func peerUp(
         _ settings: RoutingPeer, negotiated: NegotiatedSession, peerAddress: IPAddress, localAddress: IPAddress?,
-        sessionLocalAS: UInt32
+        sessionLocalAS: UInt32, now: Duration = .zero
     ) -> [Output] {
         var out: [Output] = []
         if peers[settings.name] != nil { out += peerDown(settings.name) }
+        out += gracefulRestartSessionUp(settings.name, negotiated: negotiated, now: now)
         let kind: PathSource.Kind = negotiated.isInternal ? .internal : .external
         let source = PathSource(
             name: settings.name, kind: kind, peerAddress: peerAddress, routerID: negotiated.peerIdentifier,
@@ -206,10 +212,15 @@ public struct RouteEngine: Sendable {
         return out
     }
 
-    /// The session went down: its paths leave the Loc-RIB (RFC 4271 §9.1.3 via the §8 FSM "delete all routes").
-    public mutating func peerDown(_ name: String) -> [Output] {
-        guard peers.removeValue(forKey: name) != nil else { return [] }
+    /// The session went down: its paths leave the Loc-RIB (RFC 4271 §9.1.3 via the §8 FSM "delete all routes"),
+    /// unless `reason` lets a graceful restart keep them (RFC 4724 §4.2, `GracefulRestartHelper`).
+    public mutating func peerDown(_ name: String, reason: DownReason? = nil, now: Duration = .zero) -> [Output] {
+        guard let state = peers.removeValue(forKey: name) else { return [] }
         generator.removePeer(name)
+        if let reason, let out = gracefulRestartSessionDown(name, state: state, reason: reason, now: now) {
+            return out
+        }
+        gracefulRestart.forget(name)
         let held = locRIB.pathCount(from: name)
         let changes = locRIB.removeAllCompact(from: name)
         withdrawalsSinceCollection += held
@@ -320,7 +331,7 @@ public struct RouteEngine: Sendable {
                 }
             }
         }
-        let routeChanges = locRIB.updateCompact(contentsOf: changes, source: name)
+        var routeChanges = locRIB.updateCompact(contentsOf: changes, source: name)
         withdrawalsSinceCollection += changes.count - routeChanges.count
         // The peer's accepted paths are the Loc-RIB's paths from it.
         let imported = locRIB.pathCount(from: name)
@@ -328,6 +339,13 @@ public struct RouteEngine: Sendable {
         if changes.count == 1, case .endOfRIB(let family) = changes[0], !peer.endOfRIBReceived.contains(family) {
             peer.endOfRIBReceived.insert(family)
             out.append(.log(.info, "End-of-RIB received for \(family): \(imported) paths", peer: name))
+            // RFC 4724 §4.2: after End-of-RIB the paths still stale in the family go.
+            if gracefulRestart.endOfRIB(name, family: family), let ipFamily = family.ipFamily {
+                let swept = locRIB.sweepStaleCompact(from: name, family: ipFamily)
+                withdrawalsSinceCollection += swept.count
+                routeChanges += swept
+                out.append(.log(.info, "graceful restart: End-of-RIB for \(family), stale paths swept", peer: name))
+            }
         }
 
         // RFC 4486 §4 Maximum Number of Prefixes Reached: end the session rather than hold more than configured.
@@ -381,6 +399,105 @@ public struct RouteEngine: Sendable {
             // RFC 7313 §5: other subtypes are ignored.
             return []
         }
+    }
+
+    // MARK: Graceful restart (RFC 4724 §4.2)
+
+    /// The restart or stale-path timer of `name` fired: its paths still stale go (RFC 4724 §4.2).
+    public mutating func gracefulRestartTimerFired(peer name: String, now: Duration) -> [Output] {
+        let families = gracefulRestart.timerFired(name, now: now)
+        guard !families.isEmpty else { return [] }
+        let held = locRIB.stalePathCount(from: name)
+        let changes = sweepStale(name, families: families)
+        withdrawalsSinceCollection += held
+        var out = advertise(changes)
+        collectIfNeeded()
+        out.append(.log(.info, "graceful restart: timer expired, \(held) stale paths removed", peer: name))
+        return out
+    }
+
+    /// The peer is no longer configured: the paths kept for its restart go now (it will not come back to refresh
+    /// them). Nothing happens for a peer that is up or not restarting.
+    public mutating func peerRemoved(_ name: String) -> [Output] {
+        guard peers[name] == nil, gracefulRestart.restarts[name] != nil else { return [] }
+        gracefulRestart.forget(name)
+        let held = locRIB.pathCount(from: name)
+        let changes = locRIB.removeAllCompact(from: name)
+        withdrawalsSinceCollection += held
+        var out = advertise(changes)
+        collectIfNeeded()
+        out.append(.log(.info, "graceful restart: peer removed, \(held) stale paths removed", peer: name))
+        return out
+    }
+
+    /// Keeps the paths of a session that ended for a reason graceful restart covers; nil when it does not.
+    private mutating func gracefulRestartSessionDown(
+        _ name: String, state: PeerState, reason: DownReason, now: Duration
+    ) -> [Output]? {
+        let retained = GracefulRestartHelper.retainedFamilies(after: reason, negotiated: state.negotiated)
+        // RFC 4724 §3: the peer's Restart Time; 0 gives no time to come back.
+        guard let restartTime = state.negotiated.peerGracefulRestart?.restartTime, restartTime > 0,
+            !retained.isEmpty
+        else { return nil }
+        let again = gracefulRestart.sessionDown(
+            name, families: retained, restartTime: .seconds(Int(restartTime)), now: now)
+        var changes: [LocRIB.Change] = []
+        for family in [IPAddress.Family.ipv4, .ipv6] {
+            let kept = retained.contains { $0.ipFamily == family && $0.safi == .unicast }
+            if !kept {
+                changes += locRIB.removeAllCompact(from: name, family: family)
+            } else if again {
+                // RFC 4724 §4.2: "a route (from the peer) previously marked as stale MUST be deleted".
+                changes += locRIB.sweepStaleCompact(from: name, family: family)
+            }
+        }
+        // Marked in a second pass: a prefix changes at most once per pass.
+        var marked = locRIB.markStaleCompact(from: name)
+        // Only the flag changed: the best path and next hops are the same, nothing to send or install.
+        marked.removeAll { $0.best?.attributes === $0.previous?.attributes && $0.best?.hop == $0.previous?.hop
+            && $0.more.isEmpty && $0.best?.source == $0.previous?.source }
+        var out = advertise(changes + marked)
+        collectIfNeeded()
+        out.append(.log(
+            .info,
+            "graceful restart: \(locRIB.pathCount(from: name)) paths kept stale for \(restartTime) s "
+                + "(\(retained.sorted().map(\.description).joined(separator: ",")))", peer: name))
+        out.append(.gracefulRestartTimer(peer: name, deadline: gracefulRestart.restarts[name]!.deadline))
+        return out
+    }
+
+    /// The session of a restarting peer is back: families it no longer preserves are flushed (RFC 4724 §4.2), the
+    /// rest wait for End-of-RIB under the stale-path timer.
+    private mutating func gracefulRestartSessionUp(
+        _ name: String, negotiated: NegotiatedSession, now: Duration
+    ) -> [Output] {
+        guard gracefulRestart.restarts[name] != nil else { return [] }
+        let flush = gracefulRestart.sessionUp(
+            name, capability: negotiated.peerGracefulRestart, families: negotiated.families, now: now)
+        var out: [Output] = []
+        if !flush.isEmpty {
+            let held = locRIB.stalePathCount(from: name)
+            out += advertise(sweepStale(name, families: flush))
+            let removed = held - locRIB.stalePathCount(from: name)
+            withdrawalsSinceCollection += removed
+            out.append(.log(
+                .info,
+                "graceful restart: \(removed) stale paths flushed, forwarding state not preserved for "
+                    + flush.sorted().map(\.description).joined(separator: ","), peer: name))
+        }
+        if let restart = gracefulRestart.restarts[name] {
+            out.append(.gracefulRestartTimer(peer: name, deadline: restart.deadline))
+        }
+        return out
+    }
+
+    /// Removes the stale paths of `name` in `families` (unicast IPv4/IPv6).
+    private mutating func sweepStale(_ name: String, families: Set<AddressFamily>) -> [LocRIB.Change] {
+        var changes: [LocRIB.Change] = []
+        for family in [IPAddress.Family.ipv4, .ipv6] where families.contains(where: { $0.ipFamily == family }) {
+            changes += locRIB.sweepStaleCompact(from: name, family: family)
+        }
+        return changes
     }
 
     // MARK: Local origination and policy
