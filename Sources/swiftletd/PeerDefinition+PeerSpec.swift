@@ -7,6 +7,9 @@ import BGPWire
 import ClusterModel
 
 extension PeerDefinition {
+    /// BIRD's `graceful restart time` default, which calico/node's template keeps.
+    static let defaultRestartTime: UInt16 = 120
+
     init(_ spec: PeerSpec, configuration: DaemonConfiguration) {
         var session = SessionConfiguration(
             localAS: spec.localAS, peerAS: spec.remoteAS, localIdentifier: configuration.routerID,
@@ -19,11 +22,13 @@ extension PeerDefinition {
             addPath: spec.families.map { AddPathEntry(family: $0, mode: 3) }, hostname: configuration.nodeName)
         // RFC 8950: IPv4 routes over an IPv6 session carry IPv6 next hops when the peer agrees.
         session.extendedNextHop = spec.address.family == .ipv6
-        if let restart = spec.gracefulRestartTime {
-            // Advertise restart time and families; forwarding state is kept by the kernel layer (issue #8).
-            session.gracefulRestart = GracefulRestartCapability(
-                flags: 0, restartTime: restart, families: spec.families.map { .init(family: $0, forwardingPreserved: false) })
-        }
+        // calico/node's BIRD template has `graceful restart;` on every session: the capability (RFC 4724 §3) with
+        // the restart time (maxRestartTime / nodeMeshMaxRestartTime, else BIRD's 120 s) and every family. The F bit
+        // says our forwarding state survives a restart: it does when we program the kernel (our routes stay there
+        // across a restart and are swept only after End-of-RIB or the stale-route timer).
+        session.gracefulRestart = GracefulRestartCapability(
+            flags: 0, restartTime: spec.gracefulRestartTime ?? Self.defaultRestartTime,
+            families: spec.families.map { .init(family: $0, forwardingPreserved: configuration.kernel.programRoutes) })
         let routing = RoutingPeer(
             name: spec.name, filters: spec.filters, nextHopMode: spec.nextHopMode.routing,
             isReflectorClient: spec.routeReflectorClient, allowASIn: Int(spec.allowedLocalASNumbers ?? 0),
