@@ -117,6 +117,8 @@ final class SwiftletDaemon: BGPDaemon, @unchecked Sendable {
     private(set) var process: BackgroundProcess?
     /// `--log-level` (debug by default: the log is kept with a failed scenario's files); nil leaves it out.
     var logLevel: String? = "debug"
+    /// More command-line flags for `start` (`--graceful-restart`).
+    var extraArguments: [String] = []
     var label: String { "swiftletd \(config.node)" }
     var mainProcess: BackgroundProcess? { process }
 
@@ -148,7 +150,7 @@ final class SwiftletDaemon: BGPDaemon, @unchecked Sendable {
             [
                 Self.daemonBinary.path, "--config", configFile.path, "--node", config.node,
                 "--secrets-dir", secretsDirectory.path, "--control-socket", controlSocket.path,
-            ] + (logLevel.map { ["--log-level", $0] } ?? []))
+            ] + (logLevel.map { ["--log-level", $0] } ?? []) + extraArguments)
         let up = await Poll.until(timeout: .seconds(15)) {
             if !(process?.isRunning ?? false) { return true }
             return (try? ctl(["show", "protocols", "--json"]))?.ok ?? false
