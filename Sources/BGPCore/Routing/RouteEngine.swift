@@ -221,15 +221,7 @@ public struct RouteEngine: Sendable {
             return out
         }
         gracefulRestart.forget(name)
-        let held = locRIB.pathCount(from: name)
-        let changes = locRIB.removeAllCompact(from: name)
-        withdrawalsSinceCollection += held
-        var out = advertise(changes)
-        collectIfNeeded()
-        if held > 0 {
-            out.append(.log(.info, "session down: \(held) paths removed", peer: name))
-        }
-        return out
+        return removeAllPaths(of: name) { held in held > 0 ? "session down: \(held) paths removed" : nil }
     }
 
     // MARK: Messages
@@ -409,11 +401,7 @@ public struct RouteEngine: Sendable {
         guard !families.isEmpty else { return [] }
         let held = locRIB.stalePathCount(from: name)
         let changes = sweepStale(name, families: families)
-        withdrawalsSinceCollection += held
-        var out = advertise(changes)
-        collectIfNeeded()
-        out.append(.log(.info, "graceful restart: timer expired, \(held) stale paths removed", peer: name))
-        return out
+        return withdrawn(changes, count: held, peer: name, "graceful restart: timer expired, \(held) stale paths removed")
     }
 
     /// The peer is no longer configured: the paths kept for its restart go now (it will not come back to refresh
@@ -421,12 +409,24 @@ public struct RouteEngine: Sendable {
     public mutating func peerRemoved(_ name: String) -> [Output] {
         guard peers[name] == nil, gracefulRestart.restarts[name] != nil else { return [] }
         gracefulRestart.forget(name)
+        return removeAllPaths(of: name) { held in "graceful restart: peer removed, \(held) stale paths removed" }
+    }
+
+    /// Every path of `name` leaves the Loc-RIB (session down, restart given up, peer removed).
+    private mutating func removeAllPaths(of name: String, log message: (Int) -> String?) -> [Output] {
         let held = locRIB.pathCount(from: name)
         let changes = locRIB.removeAllCompact(from: name)
-        withdrawalsSinceCollection += held
+        return withdrawn(changes, count: held, peer: name, message(held))
+    }
+
+    /// Advertises the withdrawals of `count` paths, collects unused attribute sets when enough went, and logs.
+    private mutating func withdrawn(
+        _ changes: [LocRIB.Change], count: Int, peer name: String, _ message: String?
+    ) -> [Output] {
+        withdrawalsSinceCollection += count
         var out = advertise(changes)
         collectIfNeeded()
-        out.append(.log(.info, "graceful restart: peer removed, \(held) stale paths removed", peer: name))
+        if let message { out.append(.log(.info, message, peer: name)) }
         return out
     }
 
