@@ -14,7 +14,7 @@ extension ResourceDecoder {
         "nodeMeshMaxRestartTime", "bindMode", "serviceClusterIPs", "serviceExternalIPs", "serviceLoadBalancerIPs",
         "serviceLoadBalancerAggregation", "communities", "prefixAdvertisements",
         // Swiftlet extensions.
-        "holdTime", "keepaliveTime", "connectRetryTime", "listenAddress",
+        "holdTime", "keepaliveTime", "connectRetryTime", "listenAddress", "bfd", "longLivedGracefulRestart",
         // Kernel programming (Calico's fields, then Swiftlet's extension).
         "programClusterRoutes", "ipv4NormalRoutePriority", "ipv6NormalRoutePriority", "kernel",
     ]
@@ -50,6 +50,8 @@ extension ResourceDecoder {
         if let f = fields["keepaliveTime"] { result.keepaliveTime = timer(f) }
         if let f = fields["connectRetryTime"] { result.connectRetryTime = timer(f) }
         if let f = fields["listenAddress"] { result.listenAddress = address(f) }
+        if let f = fields["bfd"] { result.bfd = bfdConfig(f) }
+        if let f = fields["longLivedGracefulRestart"] { result.longLivedGracefulRestart = longLivedGracefulRestartConfig(f) }
         if let f = fields["serviceClusterIPs"] { result.serviceClusterIPs = cidrBlocks(f) }
         if let f = fields["serviceExternalIPs"] { result.serviceExternalIPs = cidrBlocks(f) }
         if let f = fields["serviceLoadBalancerIPs"] { result.serviceLoadBalancerIPs = cidrBlocks(f) }

@@ -12,7 +12,7 @@ extension ResourceDecoder {
         "maxRestartTime", "keepOriginalNextHop", "numAllowedLocalASNumbers", "reachableBy", "filters", "nextHopMode",
         // Swiftlet extensions.
         "holdTime", "keepaliveTime", "connectRetryTime", "delayOpenTime", "passive", "localASNumber", "multihop",
-        "peerIPRange", "asNumberRange", "maxPrefixes",
+        "peerIPRange", "asNumberRange", "maxPrefixes", "bfd", "longLivedGracefulRestart",
     ]
     /// Calico fields accepted but not acted on yet.
     static let bgpPeerIgnored: Set<String> = ["localWorkloadSelector", "reversePeering"]
@@ -57,6 +57,8 @@ extension ResourceDecoder {
         if let f = fields["peerIPRange"] { result.peerIPRange = prefix(f) }
         if let f = fields["asNumberRange"] { result.asNumberRange = asNumberRange(f) }
         if let f = fields["nextHopMode"] { result.nextHopMode = enumeration(f, as: BGPPeerResource.NextHopMode.self) }
+        if let f = fields["bfd"] { result.bfd = bfdConfig(f) }
+        if let f = fields["longLivedGracefulRestart"] { result.longLivedGracefulRestart = longLivedGracefulRestartConfig(f) }
         if let f = fields["maxPrefixes"] { result.maxPrefixes = integer(f, in: 1...100_000_000, what: "a prefix count").map { Int($0) } }
         // Calico: keepOriginalNextHop is the older spelling of nextHopMode Keep; both together must agree.
         if let f = fields["nextHopMode"], result.keepOriginalNextHop, result.nextHopMode != .keep {

@@ -110,6 +110,10 @@ struct Planning {
         var routerID: IPAddress
         var localAS: UInt32
         var timers: Timers
+        /// BGPConfiguration `bfd` for this node (`node.<name>` over `default`).
+        var bfd: BFDConfig?
+        /// BGPConfiguration `longLivedGracefulRestart` for this node (`node.<name>` over `default`).
+        var longLivedGracefulRestart: LongLivedGracefulRestartConfig?
     }
 
     var globalAS: UInt32 { clusterConfig?.spec.asNumber ?? BGPConfigurationResource.defaultASNumber }
@@ -145,7 +149,12 @@ struct Planning {
             keepalive: nodeConfig?.spec.keepaliveTime ?? clusterConfig?.spec.keepaliveTime,
             connectRetry: nodeConfig?.spec.connectRetryTime ?? clusterConfig?.spec.connectRetryTime
                 ?? PeerSpec.defaultConnectRetryTime)
-        let local = Local(node: node, bgp: bgp, routerID: routerID, localAS: asNumber(of: node), timers: timers)
+        let local = Local(
+            node: node, bgp: bgp, routerID: routerID, localAS: asNumber(of: node), timers: timers,
+            bfd: BFDConfig.merged([clusterConfig?.spec.bfd, nodeConfig?.spec.bfd]),
+            longLivedGracefulRestart: LongLivedGracefulRestartConfig.merged([
+                clusterConfig?.spec.longLivedGracefulRestart, nodeConfig?.spec.longLivedGracefulRestart,
+            ]))
 
         var peers: [String: (PeerSpec, origin: String)] = [:]
         func add(_ peer: PeerSpec, origin: String, errorAt: () -> ConfigError) {
@@ -247,7 +256,10 @@ struct Planning {
                     keepaliveTime: local.timers.keepalive, connectRetryTime: local.timers.connectRetry,
                     password: password, sourceAddress: ours,
                     families: families(for: theirs, local: local.bgp, remote: otherBGP),
-                    gracefulRestartTime: clusterConfig?.spec.nodeMeshMaxRestartTime)
+                    gracefulRestartTime: clusterConfig?.spec.nodeMeshMaxRestartTime,
+                    bfd: bfdSettings(local.bfd, peer: theirs, local: local, multihopTTL: nil),
+                    longLivedStaleTimes: local.longLivedGracefulRestart?.staleTimes(
+                        for: families(for: theirs, local: local.bgp, remote: otherBGP)) ?? [:])
                 result.append((peer, other))
             }
         }
@@ -408,10 +420,26 @@ struct Planning {
             gracefulRestartTime: spec.maxRestartTime, keepOriginalNextHop: spec.keepOriginalNextHop,
             allowedLocalASNumbers: spec.numAllowedLocalASNumbers, reachableBy: spec.reachableBy,
             routeReflectorClient: isClient, filters: filters, nextHopMode: spec.nextHopMode,
-            maximumPrefixes: spec.maxPrefixes)
+            maximumPrefixes: spec.maxPrefixes,
+            bfd: bfdSettings(
+                BFDConfig.merged([local.bfd, spec.bfd]), peer: target.address, local: local, multihopTTL: spec.multihop),
+            longLivedStaleTimes: LongLivedGracefulRestartConfig.merged([local.longLivedGracefulRestart, spec.longLivedGracefulRestart])?
+                .staleTimes(for: families(for: target.address, local: local.bgp, remote: remote)) ?? [:])
     }
 
     // MARK: Helpers
+
+    /// BFD for a session to `peer`, with `multihop` decided when the config left it open: RFC 5881 single hop when
+    /// the peer is in the subnet of this node's address of its family (one link away, no `multihop` TTL), RFC 5883
+    /// multihop otherwise (a node in another subnet, a ToR reached through a gateway).
+    func bfdSettings(_ config: BFDConfig?, peer: IPAddress, local: Local, multihopTTL: UInt8?) -> BFDSettings? {
+        guard var settings = config?.resolved else { return nil }
+        if settings.multihop == nil {
+            let onLink = local.bgp.interfaceAddress(peer.family)?.subnet.contains(peer) ?? false
+            settings.multihop = !(onLink && (multihopTTL ?? 1) <= 1)
+        }
+        return settings
+    }
 
     /// The peer address's family, plus the other family when this node has an address for it, unless the remote is
     /// a Calico node that has an address of that family too (it then gets a session of its own, as with BIRD's

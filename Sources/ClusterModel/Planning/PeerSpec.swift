@@ -55,6 +55,11 @@ public struct PeerSpec: Hashable, Sendable {
     public var routeReflectorClient: Bool
     /// Calico `BGPPeer.filters`, resolved, in evaluation order (`PolicyEvaluator.evaluate`).
     public var filters: [BGPFilter]
+    /// BFD for this session (Swiftlet `bfd`, RFC 5880); `nil`: off.
+    public var bfd: BFDSettings?
+    /// Long-lived stale time per family offered in the RFC 9494 capability (Swiftlet `longLivedGracefulRestart`),
+    /// seconds; a family without an entry gets the daemon's default.
+    public var longLivedStaleTimes: [AddressFamily: UInt32]
 
     public init(
         name: String, address: IPAddress, port: UInt16 = BGPConfigurationResource.defaultListenPort,
@@ -64,8 +69,11 @@ public struct PeerSpec: Hashable, Sendable {
         ttlSecurityHops: UInt8? = nil, multihopTTL: UInt8? = nil, families: [AddressFamily],
         gracefulRestartTime: UInt16? = nil, keepOriginalNextHop: Bool = false, allowedLocalASNumbers: UInt32? = nil,
         reachableBy: IPAddress? = nil, routeReflectorClient: Bool = false, filters: [BGPFilter] = [],
-        nextHopMode: BGPPeerResource.NextHopMode? = nil, maximumPrefixes: Int? = nil
+        nextHopMode: BGPPeerResource.NextHopMode? = nil, maximumPrefixes: Int? = nil, bfd: BFDSettings? = nil,
+        longLivedStaleTimes: [AddressFamily: UInt32] = [:]
     ) {
+        self.bfd = bfd
+        self.longLivedStaleTimes = longLivedStaleTimes
         self.nextHopMode = nextHopMode ?? (keepOriginalNextHop ? .keep : .auto)
         self.maximumPrefixes = maximumPrefixes
         self.name = name
@@ -121,6 +129,14 @@ extension PeerSpec: CustomStringConvertible, CustomDebugStringConvertible, Custo
         if routeReflectorClient { parts.append("rr-client") }
         if nextHopMode != .auto { parts.append("next-hop \(nextHopMode.rawValue)") }
         if let maximumPrefixes { parts.append("max-prefixes \(maximumPrefixes)") }
+        if let bfd {
+            parts.append(
+                "bfd \(bfd.minTxInterval)/\(bfd.minRxInterval)x\(bfd.multiplier)"
+                    + (bfd.multihop.map { $0 ? " multihop" : " single-hop" } ?? ""))
+        }
+        for (family, time) in longLivedStaleTimes.sorted(by: { $0.key < $1.key }) {
+            parts.append("llgr \(family) \(time)s")
+        }
         if !filters.isEmpty { parts.append("filters " + filters.map(\.name).joined(separator: ",")) }
         parts.append(families.map(\.description).joined(separator: ","))
         return parts.joined(separator: ", ")
@@ -141,7 +157,8 @@ extension PeerSpec: CustomStringConvertible, CustomDebugStringConvertible, Custo
                 "gracefulRestartTime": gracefulRestartTime as Any, "keepOriginalNextHop": keepOriginalNextHop,
                 "allowedLocalASNumbers": allowedLocalASNumbers as Any, "reachableBy": reachableBy as Any,
                 "routeReflectorClient": routeReflectorClient, "filters": filters.map(\.name),
-                "nextHopMode": nextHopMode, "maximumPrefixes": maximumPrefixes as Any,
+                "nextHopMode": nextHopMode, "maximumPrefixes": maximumPrefixes as Any, "bfd": bfd as Any,
+                "longLivedStaleTimes": longLivedStaleTimes,
             ],
             displayStyle: .struct
         )

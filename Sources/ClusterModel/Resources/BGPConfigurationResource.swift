@@ -106,6 +106,10 @@ public struct BGPConfigurationResource: Hashable, Sendable {
         public var connectRetryTime: UInt16?
         /// Address to listen on; overrides `bindMode`.
         public var listenAddress: IPAddress?
+        /// BFD for every session of the node(s) in scope, mesh included (BGPPeer's block wins field by field).
+        public var bfd: BFDConfig? = nil
+        /// Long-lived stale times (RFC 9494) offered on every session of the node(s) in scope.
+        public var longLivedGracefulRestart: LongLivedGracefulRestartConfig? = nil
 
         // Kernel programming: Calico's fields, then Swiftlet's `kernel` extension. Each unset field falls back to
         // `default`, then to `KernelSettings`' default.

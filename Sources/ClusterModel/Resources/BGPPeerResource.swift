@@ -61,6 +61,10 @@ public struct BGPPeerResource: Hashable, Sendable {
         public var nextHopMode: NextHopMode?
         /// Swiftlet extension: end the session with Cease 6/1 (RFC 4486) above this many received paths.
         public var maxPrefixes: Int?
+        /// BFD for this peering's sessions, over the BGPConfiguration's block.
+        public var bfd: BFDConfig?
+        /// Long-lived stale times offered to this peer (RFC 9494), over the BGPConfiguration's block.
+        public var longLivedGracefulRestart: LongLivedGracefulRestartConfig?
 
         public init(
             node: String? = nil, nodeSelector: NodeSelector? = nil, peerSelector: NodeSelector? = nil,
@@ -71,10 +75,13 @@ public struct BGPPeerResource: Hashable, Sendable {
             holdTime: UInt16? = nil, keepaliveTime: UInt16? = nil, connectRetryTime: UInt16? = nil,
             delayOpenTime: UInt16? = nil, passive: Bool? = nil, localASNumber: UInt32? = nil, multihop: UInt8? = nil,
             peerIPRange: IPPrefix? = nil, asNumberRange: ClosedRange<UInt32>? = nil, nextHopMode: NextHopMode? = nil,
-            maxPrefixes: Int? = nil
+            maxPrefixes: Int? = nil, bfd: BFDConfig? = nil,
+            longLivedGracefulRestart: LongLivedGracefulRestartConfig? = nil
         ) {
             self.nextHopMode = nextHopMode
             self.maxPrefixes = maxPrefixes
+            self.bfd = bfd
+            self.longLivedGracefulRestart = longLivedGracefulRestart
             self.node = node
             self.nodeSelector = nodeSelector
             self.peerSelector = peerSelector

@@ -37,6 +37,14 @@ public struct NodeResource: Hashable, Sendable {
             case .ipv6: ipv6Address?.address
             }
         }
+
+        /// The node's address of `family` with its prefix length, if it has one.
+        public func interfaceAddress(_ family: IPAddress.Family) -> InterfaceAddress? {
+            switch family {
+            case .ipv4: ipv4Address
+            case .ipv6: ipv6Address
+            }
+        }
     }
 
     /// `spec.ipv4VXLANTunnelAddr` / `spec.vxlanTunnelMACAddr`: the node's VXLAN device (RFC 7348 VTEP), as
