@@ -139,13 +139,16 @@ public struct PeerStateMachine: Sendable {
     public mutating func incomingConnection(_ id: ConnectionID, now: Duration) -> [Action] {
         // Disabled peers refuse connections (RFC 4271 §8.2.2, Idle ignores TcpConnection events).
         guard enabled else { return [.close(id)] }
-        // RFC 4271 §6.8: with an Established session, a new connection is closed (Cease 7).
-        if established != nil {
+        // RFC 4271 §6.8: with an Established session, a new connection is closed (Cease 7). Not when both sides
+        // negotiated graceful restart: a peer that restarted without our noticing the old TCP session end (a crash
+        // with the FIN lost, a link cut) connects again while that session still looks Established here, and
+        // RFC 4724 §4.2 has the new connection replace it (see `replaceRestartedSession`). Its OPEN decides.
+        if let (_, negotiated) = established, !Self.helpsRestart(negotiated) {
             return [.send(id, .notification(.connectionCollisionResolution)), .close(id)]
         }
         var actions: [Action] = []
         // An older incoming connection still open means the peer gave up on it and retried; keep the newest.
-        for (other, session) in connections where !session.initiatedLocally {
+        for (other, session) in connections where !session.initiatedLocally && !session.isEstablished {
             actions += closeConnection(other, with: .connectionCollisionResolution, now: now)
         }
         // Passive acceptance is never damped: a peer that restarted must get back at once.
@@ -305,6 +308,8 @@ public struct PeerStateMachine: Sendable {
             return (id, [])
         }
         switch other.state {
+        case .established where other.negotiated.map(Self.helpsRestart) ?? false:
+            return (id, replaceRestartedSession(otherID, now: now))
         case .established:
             // The existing session stays; the new connection is closed.
             return (otherID, closeConnection(id, with: .connectionCollisionResolution, now: now))
@@ -321,6 +326,22 @@ public struct PeerStateMachine: Sendable {
             // Without the peer's identifier on the other connection no decision is possible yet (RFC 4271 §6.8).
             return (id, [])
         }
+    }
+
+    /// Both sides sent the Graceful Restart capability (RFC 4724 §3): we are the peer's receiving speaker.
+    static func helpsRestart(_ negotiated: NegotiatedSession) -> Bool {
+        negotiated.peerGracefulRestart != nil && negotiated.localGracefulRestart != nil
+    }
+
+    /// RFC 4724 §4.2: an OPEN on a new connection from a peer whose Established session negotiated graceful restart
+    /// means the peer restarted and the old TCP session is dead even if we never saw it end. The old session ends as
+    /// if its TCP connection had failed (no NOTIFICATION: the peer no longer reads it), so the routing engine keeps
+    /// the peer's routes as stale, and the new connection goes on to become the session.
+    private mutating func replaceRestartedSession(_ old: ConnectionID, now: Duration) -> [Action] {
+        guard var session = connections[old] else { return [] }
+        let sessionActions = session.connectionFailed("the peer restarted: a new connection replaced this session (RFC 4724 §4.2)", now: now)
+        connections[old] = session
+        return translate(sessionActions, for: old, now: now)
     }
 
     /// Maps one connection's actions to peer actions and reacts to its closing.
