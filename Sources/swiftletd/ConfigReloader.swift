@@ -153,7 +153,8 @@ actor ConfigReloader {
     }
 
     /// Applies a configuration that loaded; returns what changed.
-    private func apply(_ configuration: DaemonConfiguration) async -> ReloadReport {
+    private func apply(_ planned: DaemonConfiguration) async -> ReloadReport {
+        let configuration = Self.effective(planned, kernelRunning: kernel != nil)
         let old = await state.current
         var report = Self.compare(old: old, new: configuration)
         report.configFile = source.description
@@ -170,6 +171,16 @@ actor ConfigReloader {
         await originations.configure(configuration)
         await kernel?.reconfigure(KernelSync.Configuration(configuration))
         return report
+    }
+
+    /// `configuration` as this process runs it: without a kernel adapter (`--no-kernel`, or netlink unavailable)
+    /// nothing is programmed whatever the datastore says, so the graceful restart capability must not claim that
+    /// forwarding state survives a restart (RFC 4724 §3, the F bit follows `kernel.programRoutes`).
+    static func effective(_ configuration: DaemonConfiguration, kernelRunning: Bool) -> DaemonConfiguration {
+        guard !kernelRunning else { return configuration }
+        var result = configuration
+        result.kernel.programRoutes = false
+        return result
     }
 
     /// What applying `new` over `old` changes. Peers compare as the speaker compares them (their session

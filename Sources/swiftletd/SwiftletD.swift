@@ -278,11 +278,11 @@ struct SwiftletD: AsyncParsableCommand {
             group: group, logger: Logger(label: "session"), routing: configuration.routeEngineConfiguration)
         // The one owner of what the speaker originates: configured prefixes and routes learned from the kernel.
         let originations = RouteOriginations(speaker: speaker, logger: Logger(label: "kernel"))
-        let state = ConfigurationState(configuration)
         let kernelService =
             noKernel ? nil : await KernelService.make(
                 configuration: configuration, speaker: speaker, originations: originations, logger: logger)
         if noKernel { logger.notice("--no-kernel: the kernel's routes are left alone") }
+        let state = ConfigurationState(ConfigReloader.effective(configuration, kernelRunning: kernelService != nil))
         let reloader = ConfigReloader(
             speaker: speaker, state: state, source: source, nodeName: nodeName, secretsDirectory: secretsDir,
             kernel: kernelService?.kernel, originations: originations, logger: logger)
