@@ -44,6 +44,17 @@ let package = Package(
         ),
         // BFD (RFC 5880/5881/5883, issue #8): control packets as values and the session FSM, sans-IO, time passed in.
         .target(name: "BFD", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        // BFD over UDP (RFC 5881 single hop, RFC 5883 multihop): sockets, TTL checks, the service that runs the
+        // sessions on an event loop of its own and tells its client (BGP) about forwarding failures.
+        .target(
+            name: "BFDTransport",
+            dependencies: [
+                "BFD", "BGPWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Calico v3 resources as values, and what this node peers with.
         .target(name: "ClusterModel", dependencies: ["BGPWire", "BGPPolicy"]),
         // Sources of resources: the YAML config file (with file/line/field errors) and secrets.
@@ -95,7 +106,7 @@ let package = Package(
             name: "swiftletd",
             dependencies: [
                 "BGPCore", "BGPWire", "BGPTransport", "ClusterModel", "Datastore", "ControlProtocol", "KernelSync",
-                "KernelNetlink",
+                "KernelNetlink", "BFD", "BFDTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -157,6 +168,11 @@ let package = Package(
             name: "BFDTests",
             dependencies: ["BFD", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        // Two BFD services back to back on loopback (no root).
+        .testTarget(
+            name: "BFDTransportTests",
+            dependencies: ["BFDTransport", "BFD", "BGPWire", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "KernelNetlinkTests", dependencies: ["KernelNetlink", "BGPWire"]),
         .testTarget(

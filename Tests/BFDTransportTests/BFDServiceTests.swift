@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+// Two BFD services back to back over loopback UDP (no root): the three-way handshake to Up, the state changes their
+// client sees, and an administrative removal that the other side must not take for a forwarding failure
+// (RFC 5880 §6.2, §6.8.16; RFC 5882 §3.2). Ports are shifted off 3784 so this runs beside a real daemon.
+
+import BFD
+import BFDTransport
+import BGPWire
+import Logging
+import Synchronization
+import Testing
+
+@Suite("BFDService on loopback", .serialized)
+struct BFDServiceTests {
+    final class Changes: Sendable {
+        private let changes = Mutex<[BFDStateChange]>([])
+        func append(_ change: BFDStateChange) { changes.withLock { $0.append(change) } }
+        var all: [BFDStateChange] { changes.withLock { $0 } }
+    }
+
+    static func poll(_ timeout: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return await condition()
+    }
+
+    static func peer(_ name: String, base: Int) -> BFDPeerConfiguration {
+        BFDPeerConfiguration(
+            name: name, remote: IPAddress("127.0.0.1")!, local: IPAddress("127.0.0.1")!, multihop: false,
+            timing: .init(desiredMinTXInterval: .milliseconds(50), requiredMinRXInterval: .milliseconds(50),
+                detectMultiplier: 3))
+    }
+
+    @Test("Two services reach Up; removing one sends AdminDown, which is not a forwarding failure (RFC 5882 §3.2)")
+    func upThenAdminDown() async throws {
+        let base = 20_000 + Int.random(in: 0..<20_000)
+        let a = BFDService(
+            logger: Logger(label: "bfd-a"),
+            ports: BFDPorts(listenSingleHop: base, listenMultihop: base + 2, destinationSingleHop: base + 1,
+                destinationMultihop: base + 3))
+        let b = BFDService(
+            logger: Logger(label: "bfd-b"),
+            ports: BFDPorts(listenSingleHop: base + 1, listenMultihop: base + 3, destinationSingleHop: base,
+                destinationMultihop: base + 2))
+        let seenByA = Changes()
+        await a.observe { seenByA.append($0) }
+        await a.apply([Self.peer("B", base: base)])
+        await b.apply([Self.peer("A", base: base)])
+
+        let up = await Self.poll {
+            let sa = await a.status().first?.state
+            let sb = await b.status().first?.state
+            return sa == .up && sb == .up
+        }
+        let (statusA, statusB) = (await a.status(), await b.status())
+        try #require(up, "A: \(statusA), B: \(statusB)")
+        let all = await a.status()
+        let status = try #require(all.first)
+        #expect(status.sourcePort.map { (49152...65535).contains($0) } == true)
+        #expect(status.packetsReceived > 0 && status.packetsSent > 0)
+        // After the Poll Sequence that follows Up (RFC 5880 §6.8.3) the 50 ms intervals are in force.
+        let fast = await Self.poll { await a.status().first?.transmitInterval == .milliseconds(50) }
+        let after = await a.status()
+        #expect(fast, "\(after)")
+
+        await b.apply([])
+        let down = await Self.poll { await a.status().first?.state == .down }
+        #expect(down)
+        let last = try #require(seenByA.all.last)
+        #expect(last.from == .up && last.to == .down)
+        #expect(last.diagnostic == .neighborSignaledSessionDown)
+        #expect(last.signal == .none, "AdminDown from the peer is not a failure")
+        await a.shutdown()
+        await b.shutdown()
+    }
+
+    @Test("A peer that goes silent is detected after the Detection Time and signalled as a forwarding failure")
+    func silenceIsDetected() async throws {
+        let base = 40_000 + Int.random(in: 0..<8_000)
+        let a = BFDService(
+            logger: Logger(label: "bfd-a"),
+            ports: BFDPorts(listenSingleHop: base, listenMultihop: base + 2, destinationSingleHop: base + 1,
+                destinationMultihop: base + 3))
+        let b = BFDService(
+            logger: Logger(label: "bfd-b"),
+            ports: BFDPorts(listenSingleHop: base + 1, listenMultihop: base + 3, destinationSingleHop: base,
+                destinationMultihop: base + 2))
+        let seenByA = Changes()
+        await a.observe { seenByA.append($0) }
+        await a.apply([Self.peer("B", base: base)])
+        await b.apply([Self.peer("A", base: base)])
+        let up = await Self.poll {
+            let sa = await a.status().first?.state
+            let sb = await b.status().first?.state
+            return sa == .up && sb == .up
+        }
+        try #require(up)
+        _ = await Self.poll { await a.status().first?.detectionTime == .milliseconds(150) }
+
+        // B now sends to a port nobody listens on: A hears nothing more, as if the link had failed.
+        await b._redirectForTesting(destinationSingleHop: base + 5)
+        let started = ContinuousClock.now
+        let down = await Self.poll(.seconds(5)) { seenByA.all.contains { $0.signal == .forwardingFailed } }
+        let elapsed = ContinuousClock.now - started
+        #expect(down)
+        #expect(elapsed < .milliseconds(600), "detected after \(elapsed) (Detection Time 150 ms)")
+        let failure = try #require(seenByA.all.last { $0.signal == .forwardingFailed })
+        #expect(failure.diagnostic == .controlDetectionTimeExpired)
+        await a.shutdown()
+        await b.shutdown()
+    }
+}
