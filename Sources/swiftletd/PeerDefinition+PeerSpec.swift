@@ -9,6 +9,8 @@ import ClusterModel
 extension PeerDefinition {
     /// BIRD's `graceful restart time` default, which calico/node's template keeps.
     static let defaultRestartTime: UInt16 = 120
+    /// The graceful restart capability's N bit (RFC 8538 §2).
+    static let notificationFlag: UInt8 = 0x4
 
     init(_ spec: PeerSpec, configuration: DaemonConfiguration) {
         var session = SessionConfiguration(
@@ -25,9 +27,11 @@ extension PeerDefinition {
         // calico/node's BIRD template has `graceful restart;` on every session: the capability (RFC 4724 §3) with
         // the restart time (maxRestartTime / nodeMeshMaxRestartTime, else BIRD's 120 s) and every family. The F bit
         // says our forwarding state survives a restart: it does when we program the kernel (our routes stay there
-        // across a restart and are swept only after End-of-RIB or the stale-route timer).
+        // across a restart and are swept only after End-of-RIB or the stale-route timer). The N bit (RFC 8538 §2):
+        // a NOTIFICATION other than Cease/Hard Reset (a hold timer expiry, an error reset) keeps routes on both sides
+        // as for a TCP failure; the Ceases that must flush go as Hard Reset (SessionStateMachine.hardResetIfRequired).
         session.gracefulRestart = GracefulRestartCapability(
-            flags: 0, restartTime: spec.gracefulRestartTime ?? Self.defaultRestartTime,
+            flags: Self.notificationFlag, restartTime: spec.gracefulRestartTime ?? Self.defaultRestartTime,
             families: spec.families.map { .init(family: $0, forwardingPreserved: configuration.kernel.programRoutes) })
         let routing = RoutingPeer(
             name: spec.name, filters: spec.filters, nextHopMode: spec.nextHopMode.routing,

@@ -78,3 +78,57 @@ struct RestartedPeerConnectionTests {
         #expect(machine.established?.0 == 1)
     }
 }
+
+@Suite("Hard Reset (RFC 8538 §4-5)")
+struct HardResetTests {
+    static func capability(n: Bool) -> GracefulRestartCapability {
+        GracefulRestartCapability(
+            flags: n ? 0x4 : 0, restartTime: 120, families: [.init(family: .ipv4Unicast, forwardingPreserved: true)])
+    }
+
+    /// A machine Established with both sides' graceful restart capability, N bit as given.
+    func established(localN: Bool, peerN: Bool) -> SessionStateMachine {
+        var config = configuration(families: [.ipv4Unicast])
+        config.gracefulRestart = Self.capability(n: localN)
+        var theirs = configuration(localAS: 64513, peerAS: 64512, localIdentifier: "10.0.0.2", families: [.ipv4Unicast])
+        theirs.gracefulRestart = Self.capability(n: peerN)
+        var machine = SessionStateMachine(id: 1, initiatedLocally: true, configuration: config)
+        _ = machine.connectionUp(now: .zero)
+        _ = machine.messageReceived(decoded(.open(peerOpen(capabilities: theirs.localOpen.capabilities))), now: .zero)
+        _ = machine.messageReceived(decoded(.keepalive), now: .zero)
+        #expect(machine.isEstablished)
+        return machine
+    }
+
+    func sentNotification(_ actions: [SessionStateMachine.Action]) -> BGPNotification? {
+        for case .send(.notification(let n)) in actions { return n }
+        return nil
+    }
+
+    @Test("Both N bits: Administrative Shutdown, Peer De-configured, Reset and Max Prefixes go wrapped in Hard Reset", arguments: [
+        BGPNotification(code: .cease, subcode: 2, data: [3, 0x61, 0x62, 0x63]), BGPNotification(code: .cease, subcode: 3),
+        BGPNotification(code: .cease, subcode: 4), BGPNotification(code: .cease, subcode: 1, data: [0, 1, 1, 0, 0, 0, 9]),
+    ])
+    func wrapped(_ notification: BGPNotification) throws {
+        var machine = established(localN: true, peerN: true)
+        let actions = machine.close(with: notification, now: .seconds(1))
+        let sent = try #require(sentNotification(actions))
+        #expect(sent == BGPNotification(code: .cease, subcode: 9, data: [6, notification.subcode] + notification.data))
+        // The reason recorded is what went on the wire, so the routing engine flushes (GracefulRestartHelper).
+        #expect(actions.contains(.closed(.notificationSent(sent), wasEstablished: true)))
+    }
+
+    @Test("Other Ceases go as they are, so the peer keeps our routes (RFC 8538 §3)", arguments: [UInt8(6), 7, 8])
+    func notWrapped(subcode: UInt8) {
+        var machine = established(localN: true, peerN: true)
+        let notification = BGPNotification(code: .cease, subcode: subcode)
+        #expect(sentNotification(machine.close(with: notification, now: .seconds(1))) == notification)
+    }
+
+    @Test("Without the N bit on both sides no Hard Reset is sent (RFC 8538 §5)", arguments: [(true, false), (false, true)])
+    func oneSided(localN: Bool, peerN: Bool) {
+        var machine = established(localN: localN, peerN: peerN)
+        let notification = BGPNotification(code: .cease, subcode: 2)
+        #expect(sentNotification(machine.close(with: notification, now: .seconds(1))) == notification)
+    }
+}

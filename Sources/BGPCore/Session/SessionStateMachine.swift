@@ -190,6 +190,26 @@ public struct SessionStateMachine: Sendable {
         return actions
     }
 
+    /// Cease subcodes that mean "this session is over, forget its routes" (RFC 8538 §5's table): Maximum Number of
+    /// Prefixes Reached, Administrative Shutdown, Peer De-configured, and Administrative Reset (an operator's reset
+    /// asks for a clean start; FRR's `hard-administrative-reset` default does the same).
+    static let hardResetCeaseSubcodes: Set<UInt8> = [
+        CeaseSubcode.maximumPrefixesReached, CeaseSubcode.administrativeShutdown, CeaseSubcode.peerDeconfigured,
+        CeaseSubcode.administrativeReset,
+    ]
+
+    /// RFC 8538 §4-5: once both sides sent the N bit, every NOTIFICATION is followed by graceful restart on the
+    /// other side, except a Cease/Hard Reset, which carries the original code, subcode and data. So the Ceases that
+    /// must flush our routes there go wrapped; without the N bit on both sides the NOTIFICATION goes as it is (§5: a
+    /// Hard Reset "SHOULD NOT" go to a peer that did not send the N bit).
+    public static func hardResetIfRequired(_ notification: BGPNotification, negotiated: NegotiatedSession?) -> BGPNotification {
+        guard notification.code == .cease, hardResetCeaseSubcodes.contains(notification.subcode),
+            negotiated?.peerGracefulRestart?.notificationSupported == true,
+            negotiated?.localGracefulRestart?.notificationSupported == true
+        else { return notification }
+        return .hardReset(wrapping: notification)
+    }
+
     /// Ends the connection with `notification` (administrative stop, collision, configuration change).
     public mutating func close(with notification: BGPNotification, now: Duration) -> [Action] {
         guard !isClosed else { return [] }
@@ -197,7 +217,8 @@ public struct SessionStateMachine: Sendable {
         if case .delayOpen = state {
             return finish(.notificationSent(notification), sending: nil)
         }
-        return finish(.notificationSent(notification), sending: notification)
+        let sent = Self.hardResetIfRequired(notification, negotiated: negotiated)
+        return finish(.notificationSent(sent), sending: sent)
     }
 
     // MARK: Helpers
