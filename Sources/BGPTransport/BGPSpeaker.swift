@@ -698,6 +698,22 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         return true
     }
 
+    /// BFD says the forwarding path to `name` failed (RFC 5882 §4.3): the peer's paths go now, for good, not kept
+    /// as graceful-restart stale (a BFD failure means forwarding failed, RFC 5882 §4.3.1; the peer's own restart
+    /// would not have taken BFD down with it), and the session closes with Cease/BFD Down (RFC 9384) when a
+    /// NOTIFICATION can still be written, then reconnects as after any failure. A session that is not Established
+    /// is left alone, but routes kept for an earlier restart of the peer go too.
+    public func forwardingFailed(_ name: String, reason: String) {
+        guard peers[name] != nil else { return }
+        logger.warning("forwarding failed; closing the session and removing its routes", metadata: peerMetadata(name, ["reason": "\(reason)"]))
+        // Before the FSM's session-down: with the paths gone, the engine's session-down finds nothing to retain.
+        performRouting(engine.peerDown(name, reason: nil, now: now))
+        performRouting(engine.peerRemoved(name))
+        guard peers[name]!.fsm.established != nil else { return }
+        perform(peers[name]!.fsm.stop(.bfdDown, now: now), for: name)
+        perform(peers[name]!.fsm.start(now: now), for: name)
+    }
+
     /// Stops every session with Cease and waits (bounded) for the NOTIFICATIONs to be written. With `keepRoutes`
     /// (a graceful restart follows) the TCP connections are closed without a NOTIFICATION instead, so peers that
     /// negotiated graceful restart keep our routes for the restart time (RFC 4724 §4.2: "termination of the TCP

@@ -143,6 +143,8 @@ extension BGPNotification {
         code: .cease, subcode: CeaseSubcode.connectionCollisionResolution)
     /// RFC 4486 §4. No Data.
     public static let outOfResources = Self(code: .cease, subcode: CeaseSubcode.outOfResources)
+    /// RFC 9384 §2: the session ends because BFD detected a forwarding failure. No Data.
+    public static let bfdDown = Self(code: .cease, subcode: CeaseSubcode.bfdDown)
 
     /// RFC 8538 §3: "the Data field ... contains the ... NOTIFICATION that would have been sent" (code, subcode,
     /// data) wrapped in a Cease/Hard Reset.
