@@ -22,8 +22,11 @@ let decisionRows: [DecisionRow] = [
         name: "RFC 4271 §9.1.2.1: unresolvable next hop loses even with higher LOCAL_PREF",
         winner: route(igp: 10), loser: route(from: ebgpB, localPreference: 300, igp: nil), step: .nextHopUnreachable),
     DecisionRow(
-        name: "RFC 9494 §4.3: LLGR-stale path is least preferred",
-        winner: route(), loser: route(from: ebgpB, localPreference: 300, stale: true), step: .stale),
+        name: "RFC 9494 §4.3: a path carrying LLGR_STALE is least preferred",
+        winner: route(), loser: route(from: ebgpB, localPreference: 300, communities: [.llgrStale]), step: .stale),
+    DecisionRow(
+        name: "RFC 9494 §4.2: a path kept stale in the RFC 4724 restart time is not depreferenced",
+        winner: route(from: ebgpB, localPreference: 300, stale: true), loser: route(), step: .localPreference),
     DecisionRow(
         name: "RFC 4271 §9.1.1: higher LOCAL_PREF wins over a shorter AS_PATH",
         winner: route(from: ibgpA, asPath: ASPath(sequence: [65001, 65002, 65003]), localPreference: 200),
@@ -240,7 +243,8 @@ struct BestPathTests {
                     origin: Origin(rawValue: UInt8(origin))!, med: med == 3 ? nil : UInt32(med * 10),
                     localPreference: localPreference == 0 ? nil : 200,
                     originatorID: extra < 3 ? "1.1.1.\(extra)" : nil, clusterList: extra == 1 ? ["10.9.9.9"] : nil,
-                    nextHop: "192.0.2.\(100 + index % 4)", igp: igp == 4 ? nil : UInt32(igp), stale: extra == 9)
+                    communities: extra == 9 ? [.llgrStale] : nil,
+                    nextHop: "192.0.2.\(100 + index % 4)", igp: igp == 4 ? nil : UInt32(igp), stale: extra == 8)
             }
             let reference = BestPath.selectBest(paths, options: options)!
             var rng = SplitMix64(seed: seed)

@@ -112,7 +112,7 @@ struct LocRIBTests {
         #expect(rib.removeAll(from: "ebgp_a") == [])
     }
 
-    @Test("Graceful restart: stale paths are kept, depreferenced, refreshed by re-advertisement and swept (RFC 4724 §4.2)")
+    @Test("Graceful restart: stale paths are kept, still preferred, refreshed by re-advertisement and swept (RFC 4724 §4.2, RFC 9494 §4.2)")
     func staleMarkAndSweep() {
         var rib = LocRIB()
         _ = rib.update(route("10.1.0.0/24", from: ebgpA))
@@ -120,16 +120,18 @@ struct LocRIBTests {
         _ = rib.update(route("10.2.0.0/24", from: ebgpA))
         _ = rib.update(route("10.3.0.0/24", from: ebgpA))
         let marked = rib.markStale(from: "ebgp_a")
-        // 10.1 moves to ebgp_c; 10.2 and 10.3 keep their (now stale) only path, which is still a change of the path.
+        // Every prefix keeps its (now stale) path from ebgp_a: the flag is a change of the path, not of the ranking
+        // ("route preference would not be affected" while the RFC 4724 procedures run, RFC 9494 §4.2).
         #expect(marked.map(\.prefix) == [pfx("10.1.0.0/24"), pfx("10.2.0.0/24"), pfx("10.3.0.0/24")])
-        #expect(marked[0].best?.source == ebgpC)
-        #expect(marked[0].decidedBy == .stale)
+        #expect(marked[0].best?.source == ebgpA)
+        #expect(marked[0].decidedBy == .asPathLength)
         #expect(rib.best(for: pfx("10.2.0.0/24"))?.stale == true)
         // The restarted peer re-announces 10.2 only.
         #expect(rib.update(route("10.2.0.0/24", from: ebgpA))?.best?.stale == false)
         let swept = rib.sweepStale(from: "ebgp_a")
-        #expect(swept.map(\.prefix) == [pfx("10.3.0.0/24")])
-        #expect(swept[0].isWithdrawal)
+        #expect(swept.map(\.prefix) == [pfx("10.1.0.0/24"), pfx("10.3.0.0/24")])
+        #expect(swept[0].best?.source == ebgpC)
+        #expect(swept[1].isWithdrawal)
         #expect(rib.paths(for: pfx("10.1.0.0/24")).map(\.source) == [ebgpC])
         #expect(rib.best(for: pfx("10.2.0.0/24"))?.source == ebgpA)
     }

@@ -32,6 +32,8 @@ public struct ExportRules: Hashable, Sendable {
         case noExportSubconfed
         /// We have no address of the right family on the session to use as next hop.
         case noNextHop
+        /// LLGR_STALE toward a peer that did not send the Long-Lived Graceful Restart capability (RFC 9494 §4.3).
+        case longLivedStale
 
         public var description: String {
             switch self {
@@ -41,6 +43,7 @@ public struct ExportRules: Hashable, Sendable {
             case .noExport: "NO_EXPORT toward eBGP (RFC 1997)"
             case .noExportSubconfed: "NO_EXPORT_SUBCONFED toward eBGP (RFC 1997)"
             case .noNextHop: "no local address of the prefix's family on this session"
+            case .longLivedStale: "LLGR_STALE toward a peer without long-lived graceful restart (RFC 9494 §4.3)"
             }
         }
     }
@@ -114,6 +117,12 @@ public struct ExportRules: Hashable, Sendable {
                 if communities.contains(.noExportSubconfed) { return .withhold(.noExportSubconfed) }
             }
         }
+
+        // RFC 9494 §4.3: an LLGR_STALE route "SHOULD NOT be advertised to any neighbor from which the Long-lived
+        // Graceful Restart Capability has not been received" (so it is withdrawn there). The §4.6 partial
+        // deployment alternative (iBGP with NO_EXPORT and LOCAL_PREF 0) is optional and not done: BIRD does not
+        // either, and a Calico mesh node that does not speak LLGR would install the stale route regardless.
+        if path.attributes.isLongLivedStale && !target.longLivedGracefulRestart { return .withhold(.longLivedStale) }
 
         var out = input.withoutWireHints
         out.mpReach = nil

@@ -52,6 +52,9 @@ public struct ExportTarget: Hashable, Sendable, CustomStringConvertible {
     /// Calico `numAllowedLocalASNumbers` for routes received on this session; used by `ImportRules`, carried here so
     /// one value describes the session.
     public var allowASInCount: Int
+    /// The peer sent the Long-Lived Graceful Restart capability (with the graceful restart one): it may receive
+    /// routes carrying LLGR_STALE (RFC 9494 §4.3).
+    public var longLivedGracefulRestart = false
 
     public init(
         name: String, peerAddress: IPAddress, kind: Kind, peerAS: UInt32, localAS: UInt32,

@@ -65,5 +65,6 @@ public struct UpdateGroupKey: Hashable, Sendable, CustomStringConvertible {
         return "\(target.kind) AS\(target.peerAS) [\(families)]" + (encode.fourOctetAS ? "" : " 2-octet-AS")
             + (encode.addPath.isEmpty ? "" : " add-path") + (encode.extendedMessage ? " extended-message" : "")
             + (exportFilters.isEmpty ? "" : " filters " + exportFilters.map(\.name).joined(separator: ","))
+            + (target.longLivedGracefulRestart ? " llgr" : "")
     }
 }

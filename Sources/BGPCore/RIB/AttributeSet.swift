@@ -9,10 +9,14 @@ import BGPWire
 public final class AttributeSet: Hashable, Sendable, CustomStringConvertible {
     public let attributes: PathAttributes
     private let hashValueCache: Int
+    /// Carries the LLGR_STALE community (RFC 9494 §3.2): the decision process treats the path as least preferred
+    /// (§4.3). Computed once per set: best-path comparison asks it for every pair of candidates.
+    public let isLongLivedStale: Bool
 
     init(_ attributes: PathAttributes) {
         self.attributes = attributes
         self.hashValueCache = attributes.hashValue
+        self.isLongLivedStale = attributes.communities?.contains(.llgrStale) ?? false
     }
 
     public static func == (a: AttributeSet, b: AttributeSet) -> Bool {

@@ -16,7 +16,9 @@ public enum BestPathStep: Int, Hashable, Sendable, Comparable, CaseIterable, Cus
     case onlyPath
     /// RFC 4271 §9.1.2.1: a path whose NEXT_HOP cannot be resolved is excluded (`igpMetric == nil` loses).
     case nextHopUnreachable
-    /// RFC 9494 §4.3: a LLGR-stale path is depreferenced below every non-stale path.
+    /// RFC 9494 §4.3, §4.4: a path carrying LLGR_STALE (attached by us when a restarting peer's routes entered the
+    /// long-lived phase, or received so) is less preferred than every path without it. Paths kept stale during the
+    /// RFC 4724 restart time are not: "route preference would not be affected" then (RFC 9494 §4.2).
     case stale
     /// RFC 4271 §9.1.1: highest degree of preference, i.e. LOCAL_PREF (100 when absent).
     case localPreference
@@ -119,8 +121,10 @@ public enum BestPath {
         // RFC 4271 §9.1.2.1: "If the NEXT_HOP attribute of a BGP route depicts an address that is not resolvable
         // ... the BGP route MUST be excluded from the Phase 2 decision function."
         if (a.igpMetric == nil) != (b.igpMetric == nil) { return (a.igpMetric != nil, .nextHopUnreachable) }
-        // RFC 9494 §4.3: "... treat the LLGR_STALE routes as the least preferred".
-        if a.stale != b.stale { return (!a.stale, .stale) }
+        // RFC 9494 §4.3: "Treat the route as the least preferred in route selection".
+        if a.attributes.isLongLivedStale != b.attributes.isLongLivedStale {
+            return (!a.attributes.isLongLivedStale, .stale)
+        }
         if let r = higher(x.localPreference ?? defaultLocalPreference, y.localPreference ?? defaultLocalPreference) {
             return (r, .localPreference)
         }

@@ -2,7 +2,8 @@
 // The Loc-RIB (RFC 4271 §3.2, §9.1): every post-policy candidate path per prefix, from every peer and from local
 // origination, and the result of the decision process for it (best path, ECMP set, the deciding step). A new path
 // with the same (source, Path Identifier) replaces the old one (implicit withdraw, RFC 4271 §3.1; RFC 7911 §3).
-// Graceful restart (RFC 4724 §4.2) marks a restarting peer's paths stale and sweeps what it did not refresh.
+// Graceful restart (RFC 4724 §4.2) marks a restarting peer's paths stale and sweeps what it did not refresh;
+// long-lived graceful restart (RFC 9494 §4.2) also gives them the LLGR_STALE community.
 //
 // Layout: one dictionary entry per prefix with the first path inline and the rest in a small array, so a full
 // table with one path per prefix makes no per-prefix heap allocation. Paths are stored as 32-byte records (shared
@@ -261,6 +262,21 @@ public struct LocRIB: Sendable {
     /// `sweepStale(from:)` with compact changes, for the paths of one address family (`nil`: all).
     mutating func sweepStaleCompact(from source: String, family: IPAddress.Family? = nil) -> [Change] {
         rewrite(from: source, family: family) { $0.stale ? nil : $0 }
+    }
+
+    /// The paths from `source` in `family` enter the long-lived stale phase (RFC 9494 §4.2): each is marked stale
+    /// and takes the attribute set `attributes` gives for its own (LLGR_STALE attached, which depreferences it), or
+    /// is deleted when that is `nil` (NO_LLGR). Paths already long-lived stale keep their set.
+    mutating func markLongLivedStaleCompact(
+        from source: String, family: IPAddress.Family, attributes: (AttributeSet) -> AttributeSet?
+    ) -> [Change] {
+        rewrite(from: source, family: family) { path in
+            var path = path
+            guard let replaced = attributes(path.attributes) else { return nil }
+            path.attributes = replaced
+            path.stale = true
+            return path
+        }
     }
 
     /// Removes every path from `source` in one address family (RFC 4724 §4.2: a family the restarting peer no

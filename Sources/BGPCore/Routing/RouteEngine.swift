@@ -177,7 +177,7 @@ public struct RouteEngine: Sendable {
         let v4 = localAddress.flatMap { $0.family == .ipv4 ? $0 : nil } ?? settings.localIPv4 ?? configuration.routerID
         let v6 = localAddress.flatMap { $0.family == .ipv6 && !$0.isIPv6LinkLocal ? $0 : nil } ?? settings.localIPv6
             ?? configuration.localIPv6
-        let target = ExportTarget(
+        var target = ExportTarget(
             name: settings.name, peerAddress: peerAddress, kind: negotiated.isInternal ? .internal : .external,
             peerAS: negotiated.peerAS, localAS: configuration.localAS,
             localASOverride: sessionLocalAS == configuration.localAS ? nil : sessionLocalAS,
@@ -185,6 +185,7 @@ public struct RouteEngine: Sendable {
             sharedSubnets: settings.sharedSubnets, extendedNextHop: negotiated.extendedNextHop,
             isReflectorClient: source.isReflectorClient,
             allowASInCount: settings.allowASIn)
+        target.longLivedGracefulRestart = negotiated.peerLongLivedGracefulRestart != nil
         let importPolicy = ImportPolicy(
             localAS: sessionLocalAS, otherLocalASes: [configuration.localAS], allowASIn: settings.allowASIn,
             enforceFirstAS: settings.enforceFirstAS, reflection: configuration.reflection, filters: settings.filters)
@@ -393,15 +394,31 @@ public struct RouteEngine: Sendable {
         }
     }
 
-    // MARK: Graceful restart (RFC 4724 §4.2)
+    // MARK: Graceful restart (RFC 4724 §4.2, RFC 9494 §4.2)
 
-    /// The restart or stale-path timer of `name` fired: its paths still stale go (RFC 4724 §4.2).
+    /// The restart, stale-path or long-lived stale timer of `name` fired: its paths still stale go (RFC 4724 §4.2,
+    /// RFC 9494 §4.2), or, when its restart time ended and a long-lived stale time follows, they become long-lived
+    /// stale.
     public mutating func gracefulRestartTimerFired(peer name: String, now: Duration) -> [Output] {
-        let families = gracefulRestart.timerFired(name, now: now)
-        guard !families.isEmpty else { return [] }
-        let held = locRIB.stalePathCount(from: name)
-        let changes = sweepStale(name, families: families)
-        return withdrawn(changes, count: held, peer: name, "graceful restart: timer expired, \(held) stale paths removed")
+        let plan = gracefulRestart.timerFired(name, now: now)
+        guard !plan.sweep.isEmpty || !plan.longLived.isEmpty else { return [] }
+        let held = locRIB.pathCount(from: name)
+        let stale = locRIB.stalePathCount(from: name)
+        var changes = sweepStale(name, families: plan.sweep)
+        let swept = stale - locRIB.stalePathCount(from: name)
+        var messages: [String] = []
+        if swept > 0 || plan.longLived.isEmpty { messages.append("graceful restart: timer expired, \(swept) stale paths removed") }
+        if !plan.longLived.isEmpty {
+            let before = locRIB.pathCount(from: name)
+            changes += enterLongLivedStale(name, families: plan.longLived)
+            messages.append(longLivedMessage(name, families: plan.longLived, removed: before - locRIB.pathCount(from: name)))
+        }
+        var out = withdrawn(
+            changes, count: held - locRIB.pathCount(from: name), peer: name, messages.joined(separator: "; "))
+        if let deadline = gracefulRestart.restarts[name]?.nextDeadline {
+            out.append(.gracefulRestartTimer(peer: name, deadline: deadline))
+        }
+        return out
     }
 
     /// The peer is no longer configured: the paths kept for its restart go now (it will not come back to refresh
@@ -434,19 +451,21 @@ public struct RouteEngine: Sendable {
     private mutating func gracefulRestartSessionDown(
         _ name: String, state: PeerState, reason: DownReason, now: Duration
     ) -> [Output]? {
-        let retained = GracefulRestartHelper.retainedFamilies(after: reason, negotiated: state.negotiated)
-        // RFC 4724 §3: the peer's Restart Time; 0 gives no time to come back.
-        guard let restartTime = state.negotiated.peerGracefulRestart?.restartTime, restartTime > 0,
-            !retained.isEmpty
-        else { return nil }
-        let again = gracefulRestart.sessionDown(
-            name, families: retained, restartTime: .seconds(Int(restartTime)), now: now)
+        let negotiated = state.negotiated
+        // RFC 4724 §3: the peer's Restart Time (0 gives no time to come back); RFC 9494 §4.2: its long-lived stale
+        // times, applied after it (or at once when it is 0).
+        let restartTime = Int(negotiated.peerGracefulRestart?.restartTime ?? 0)
+        let plan = gracefulRestart.sessionDown(
+            name, families: GracefulRestartHelper.retainedFamilies(after: reason, negotiated: negotiated),
+            restartTime: .seconds(restartTime),
+            longLivedStaleTimes: GracefulRestartHelper.longLivedStaleTimes(after: reason, negotiated: negotiated),
+            now: now)
+        guard !plan.kept.isEmpty, let restart = gracefulRestart.restarts[name] else { return nil }
         var changes: [LocRIB.Change] = []
         for family in [IPAddress.Family.ipv4, .ipv6] {
-            let kept = retained.contains { $0.ipFamily == family && $0.safi == .unicast }
-            if !kept {
+            if !Self.includes(plan.kept, family) {
                 changes += locRIB.removeAllCompact(from: name, family: family)
-            } else if again {
+            } else if Self.includes(plan.sweep, family) {
                 // RFC 4724 §4.2: "a route (from the peer) previously marked as stale MUST be deleted".
                 changes += locRIB.sweepStaleCompact(from: name, family: family)
             }
@@ -456,24 +475,36 @@ public struct RouteEngine: Sendable {
         // Only the flag changed: the best path and next hops are the same, nothing to send or install.
         marked.removeAll { $0.best?.attributes === $0.previous?.attributes && $0.best?.hop == $0.previous?.hop
             && $0.more.isEmpty && $0.best?.source == $0.previous?.source }
-        var out = advertise(changes + marked)
+        changes += marked
+        var messages: [String] = []
+        if !restart.families.isEmpty {
+            messages.append(
+                "graceful restart: \(locRIB.pathCount(from: name)) paths kept stale for \(restartTime) s "
+                    + "(\(restart.families.sorted().map(\.description).joined(separator: ",")))")
+        }
+        if !plan.longLived.isEmpty {
+            let before = locRIB.pathCount(from: name)
+            changes += enterLongLivedStale(name, families: plan.longLived)
+            messages.append(longLivedMessage(name, families: plan.longLived, removed: before - locRIB.pathCount(from: name)))
+        }
+        var out = advertise(changes)
         collectIfNeeded()
-        out.append(.log(
-            .info,
-            "graceful restart: \(locRIB.pathCount(from: name)) paths kept stale for \(restartTime) s "
-                + "(\(retained.sorted().map(\.description).joined(separator: ",")))", peer: name))
-        out.append(.gracefulRestartTimer(peer: name, deadline: gracefulRestart.restarts[name]!.deadline))
+        out.append(.log(.info, messages.joined(separator: "; "), peer: name))
+        if let deadline = gracefulRestart.restarts[name]?.nextDeadline {
+            out.append(.gracefulRestartTimer(peer: name, deadline: deadline))
+        }
         return out
     }
 
-    /// The session of a restarting peer is back: families it no longer preserves are flushed (RFC 4724 §4.2), the
-    /// rest wait for End-of-RIB under the stale-path timer.
+    /// The session of a restarting peer is back: families it no longer preserves are flushed (RFC 4724 §4.2,
+    /// RFC 9494 §3.1), the rest wait for End-of-RIB under the stale-path timer or their long-lived one.
     private mutating func gracefulRestartSessionUp(
         _ name: String, negotiated: NegotiatedSession, now: Duration
     ) -> [Output] {
         guard gracefulRestart.restarts[name] != nil else { return [] }
         let flush = gracefulRestart.sessionUp(
-            name, capability: negotiated.peerGracefulRestart, families: negotiated.families, now: now)
+            name, capability: negotiated.peerGracefulRestart,
+            longLivedCapability: negotiated.peerLongLivedGracefulRestart, families: negotiated.families, now: now)
         var out: [Output] = []
         if !flush.isEmpty {
             let held = locRIB.stalePathCount(from: name)
@@ -485,10 +516,52 @@ public struct RouteEngine: Sendable {
                 "graceful restart: \(removed) stale paths flushed, forwarding state not preserved for "
                     + flush.sorted().map(\.description).joined(separator: ","), peer: name))
         }
-        if let restart = gracefulRestart.restarts[name] {
-            out.append(.gracefulRestartTimer(peer: name, deadline: restart.deadline))
+        if let deadline = gracefulRestart.restarts[name]?.nextDeadline {
+            out.append(.gracefulRestartTimer(peer: name, deadline: deadline))
         }
         return out
+    }
+
+    /// RFC 9494 §4.2: the paths of `name` in `families` become long-lived stale: "attach the LLGR_STALE community"
+    /// (which ranks them last, §4.3, and limits where they are advertised, `ExportRules`) and "routes marked with
+    /// the NO_LLGR community ... MUST be removed".
+    private mutating func enterLongLivedStale(_ name: String, families: Set<AddressFamily>) -> [LocRIB.Change] {
+        var table = attributes
+        attributes = AttributeSetTable()  // moved out so the closure below does not overlap access to self
+        // One new set per distinct old set (a table shares ~1,000 sets over all its prefixes).
+        var replaced: [ObjectIdentifier: AttributeSet?] = [:]
+        var changes: [LocRIB.Change] = []
+        for family in [IPAddress.Family.ipv4, .ipv6] where Self.includes(families, family) {
+            changes += locRIB.markLongLivedStaleCompact(from: name, family: family) { set in
+                if let known = replaced[ObjectIdentifier(set)] { return known }
+                var result: AttributeSet? = set
+                let communities = set.attributes.communities ?? []
+                if communities.contains(.noLLGR) {
+                    result = nil
+                } else if !set.isLongLivedStale {
+                    var attributes = set.attributes
+                    attributes.communities = communities + [.llgrStale]
+                    result = table.intern(attributes)
+                }
+                replaced[ObjectIdentifier(set)] = result
+                return result
+            }
+        }
+        attributes = table
+        return changes
+    }
+
+    private func longLivedMessage(_ name: String, families: Set<AddressFamily>, removed: Int) -> String {
+        let deadlines = families.sorted().compactMap { family in
+            gracefulRestart.restarts[name]?.longLived[family].map { "\(family) until \($0.components.seconds) s" }
+        }
+        return "long-lived graceful restart: paths of \(deadlines.joined(separator: ", ")) kept with LLGR_STALE, "
+            + "least preferred; \(removed) paths with NO_LLGR removed"
+    }
+
+    /// Whether `families` has the unicast family of `family` (the Loc-RIB holds unicast routes only).
+    private static func includes(_ families: Set<AddressFamily>, _ family: IPAddress.Family) -> Bool {
+        families.contains { $0.ipFamily == family && $0.safi == .unicast }
     }
 
     /// Removes the stale paths of `name` in `families` (unicast IPv4/IPv6).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Capability and parameter negotiation from the two OPENs (RFC 4271 §4.2, §6.2; RFC 5492; RFC 4760 §8; RFC 6793;
-// RFC 7911; RFC 8654; RFC 7313; RFC 4724; RFC 6286 §2.2-2.3; RFC 7607). Pure: a function of the configuration and
+// RFC 7911; RFC 8654; RFC 7313; RFC 4724; RFC 9494; RFC 6286 §2.2-2.3; RFC 7607). Pure: a function of the configuration and
 // the received OPEN, tested on its own.
 
 import BGPWire
@@ -24,6 +24,9 @@ public struct NegotiatedSession: Hashable, Sendable {
     public var enhancedRouteRefresh: Bool
     /// The peer's graceful restart capability, if it sent one.
     public var peerGracefulRestart: GracefulRestartCapability?
+    /// The peer's Long-Lived Graceful Restart tuples, if it sent the capability together with the graceful restart
+    /// one (RFC 9494 §4.5: without it the LLGR capability "MUST be ignored").
+    public var peerLongLivedGracefulRestart: [LongLivedGracefulRestartEntry]? = nil
     public var isInternal: Bool
     public var localOpen: OpenMessage
     public var peerOpen: OpenMessage
@@ -82,6 +85,8 @@ extension SessionConfiguration {
         func peerHas(_ code: UInt8) -> Bool { peerCapabilities.contains { $0.code == code } }
         var peerGR: GracefulRestartCapability? = nil
         for case .gracefulRestart(let gr) in peerCapabilities { peerGR = gr }
+        var peerLLGR: [LongLivedGracefulRestartEntry]? = nil
+        if peerGR != nil { for case .longLivedGracefulRestart(let entries) in peerCapabilities { peerLLGR = entries } }
         let peerExtendedNextHop = peerCapabilities.contains { capability in
             guard case .extendedNextHop(let entries) = capability else { return false }
             return entries.contains { $0.nlriAFI == .ipv4 && $0.nlriSAFI == 1 && $0.nextHopAFI == .ipv6 }
@@ -94,6 +99,7 @@ extension SessionConfiguration {
             // Code 128 is the pre-standard route refresh that Cisco-derived stacks still send.
             routeRefresh: routeRefresh && (peerHas(2) || peerHas(128)),
             enhancedRouteRefresh: enhancedRouteRefresh && peerHas(70), peerGracefulRestart: peerGR,
+            peerLongLivedGracefulRestart: peerLLGR,
             isInternal: isInternal, localOpen: local, peerOpen: open))
     }
 }

@@ -37,6 +37,10 @@ public struct SessionConfiguration: Hashable, Sendable {
     public var routeRefresh: Bool
     public var enhancedRouteRefresh: Bool
     public var gracefulRestart: GracefulRestartCapability?
+    /// The Long-Lived Graceful Restart capability we send (RFC 9494 §3.1): `nil` = not sent, `[]` = we help peers
+    /// (keep their routes long-lived) but ask nobody to keep ours. Sent only together with `gracefulRestart`: a
+    /// peer must ignore it otherwise (RFC 9494 §4.5).
+    public var longLivedGracefulRestart: [LongLivedGracefulRestartEntry]?
     /// Offer IPv4 unicast NLRI with an IPv6 next hop (RFC 8950 §3, Extended Next Hop capability), for IPv4 routes
     /// over an IPv6-only underlay.
     public var extendedNextHop = false
@@ -86,7 +90,10 @@ public struct SessionConfiguration: Hashable, Sendable {
         if extendedNextHop && families.contains(.ipv4Unicast) {
             capabilities.append(.extendedNextHop([ExtendedNextHopEntry(nlriAFI: .ipv4, nlriSAFI: 1, nextHopAFI: .ipv6)]))
         }
-        if let gracefulRestart { capabilities.append(.gracefulRestart(gracefulRestart)) }
+        if let gracefulRestart {
+            capabilities.append(.gracefulRestart(gracefulRestart))
+            if let longLivedGracefulRestart { capabilities.append(.longLivedGracefulRestart(longLivedGracefulRestart)) }
+        }
         capabilities.append(.fourOctetAS(localAS))
         if !addPath.isEmpty { capabilities.append(.addPath(addPath)) }
         if let hostname { capabilities.append(.fqdn(hostname: hostname, domain: "")) }

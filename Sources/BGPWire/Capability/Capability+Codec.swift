@@ -41,6 +41,8 @@ extension Capability {
             guard v.isEmpty else { throw .malformedOpen }
             return .enhancedRouteRefresh
         case 71:
+            // RFC 9494 §3.1: seven octets per tuple, zero tuples allowed. RFC 9494 names no error for a broken
+            // length, so it is a malformed OPEN like every other known capability here (BIRD's `cl % 7`, 2/0).
             guard v.count % 7 == 0 else { throw .malformedOpen }
             return .longLivedGracefulRestart(stride(from: 0, to: v.count, by: 7).map {
                 LongLivedGracefulRestartEntry(

@@ -123,15 +123,32 @@ public struct AddPathEntry: Hashable, Sendable {
     public var canSend: Bool { mode & 2 != 0 }
 }
 
-/// RFC 9494 §3: per family, the Forwarding State flag and the Long-lived Stale Time (24 bits, seconds).
+/// RFC 9494 §3.1: per family, the Forwarding State flag and the Long-lived Stale Time (24 bits, seconds). A
+/// capability with no tuples is valid: the speaker helps peers but asks nobody to keep its own routes (BIRD's
+/// `long lived graceful restart aware`).
+///
+///     | AFI (2) | SAFI (1) | Flags for Address Family (1) | Long-lived Stale Time (3) | ...
 public struct LongLivedGracefulRestartEntry: Hashable, Sendable {
     public var family: AddressFamily
     public var flags: UInt8
     public var staleTime: UInt32
+    /// The largest Long-lived Stale Time the 24-bit field holds (about 194 days).
+    public static let maximumStaleTime: UInt32 = 0xFF_FFFF
+
+    /// `flags` is kept as received: RFC 9494 §3.1 says the reserved bits are ignored on receipt, and a value
+    /// re-encodes byte for byte. Only `forwardingPreserved` reads them.
     public init(family: AddressFamily, flags: UInt8, staleTime: UInt32) {
         self.family = family
         self.flags = flags
-        self.staleTime = staleTime & 0xFF_FFFF
+        self.staleTime = staleTime & Self.maximumStaleTime
     }
+    /// Our own tuple: the reserved bits are zero (RFC 9494 §3.1 "MUST be set to zero"), the stale time clamped to
+    /// 24 bits rather than wrapped.
+    public init(family: AddressFamily, forwardingPreserved: Bool, staleTime: UInt32) {
+        self.family = family
+        self.flags = forwardingPreserved ? 0x80 : 0
+        self.staleTime = min(staleTime, Self.maximumStaleTime)
+    }
+    /// Forwarding State (F) bit (RFC 9494 §3.1, the same meaning as in RFC 4724 §3).
     public var forwardingPreserved: Bool { flags & 0x80 != 0 }
 }
