@@ -13,6 +13,7 @@
 //       [--dut-pid PID] [--timeout 60]
 //     (c) N iBGP clients, each announcing one /26 (10.0.0.0 + 64 i); done when every client holds the N - 1 others.
 //   RouteBlaster kernel-inject ...: bench/kernel/run's injector; options in KernelInject.swift.
+//   RouteBlaster burst ...: bench/timers/run's load (announce, withdraw, announce, ... for a time); Burst.swift.
 
 import BGPCore
 import BGPWire
@@ -35,6 +36,7 @@ struct RouteBlaster {
             case "route-server": try RouteServerRun(&arguments).run()
             case "rr-clients": try ReflectorRun(&arguments).run()
             case "kernel-inject": try KernelInjectRun(&arguments).run()
+            case "burst": try BurstRun(&arguments).run()
             default:
                 usage()
                 exit(2)
@@ -47,7 +49,7 @@ struct RouteBlaster {
 
     static func usage() {
         log(
-            "usage: RouteBlaster route-server|rr-clients|kernel-inject --dut ADDRESS [options]; see the comment in RouteBlaster.swift"
+            "usage: RouteBlaster route-server|rr-clients|kernel-inject|burst --dut ADDRESS [options]; see the comment in RouteBlaster.swift"
         )
     }
 }
