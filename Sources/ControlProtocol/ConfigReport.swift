@@ -83,6 +83,10 @@ public struct ConfigReport: Hashable, Sendable, Codable {
         public var routeReflectorClient: Bool
         /// BGPFilter names, in evaluation order.
         public var filters: [String]
+        /// BFD for the session: "300ms/300ms x3 single-hop" (min TX / min RX × multiplier); `nil`: off.
+        public var bfd: String?
+        /// Long-lived stale time offered per family (RFC 9494), seconds; `nil` or absent families: the default.
+        public var longLivedStaleTimes: [String: Int]?
 
         public init(
             name: String, address: String, port: UInt16, remoteAS: UInt32, localAS: UInt32, passive: Bool,
@@ -90,8 +94,11 @@ public struct ConfigReport: Hashable, Sendable, Codable {
             password: Bool = false, sourceAddress: String? = nil, ttlSecurityHops: Int? = nil,
             multihopTTL: Int? = nil, families: [String], gracefulRestartTime: Int? = nil,
             nextHopMode: String = "Auto", maximumPrefixes: Int? = nil, allowedLocalASNumbers: UInt32? = nil,
-            reachableBy: String? = nil, routeReflectorClient: Bool = false, filters: [String] = []
+            reachableBy: String? = nil, routeReflectorClient: Bool = false, filters: [String] = [],
+            bfd: String? = nil, longLivedStaleTimes: [String: Int]? = nil
         ) {
+            self.bfd = bfd
+            self.longLivedStaleTimes = longLivedStaleTimes
             self.name = name
             self.address = address
             self.port = port

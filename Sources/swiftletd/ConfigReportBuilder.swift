@@ -56,6 +56,19 @@ enum ConfigReportBuilder {
             families: p.families.map(\.description), gracefulRestartTime: p.gracefulRestartTime.map(Int.init),
             nextHopMode: p.nextHopMode.rawValue, maximumPrefixes: p.maximumPrefixes,
             allowedLocalASNumbers: p.allowedLocalASNumbers, reachableBy: p.reachableBy?.description,
-            routeReflectorClient: p.routeReflectorClient, filters: p.filters.map(\.name))
+            routeReflectorClient: p.routeReflectorClient, filters: p.filters.map(\.name),
+            bfd: p.bfd.map(bfdText),
+            longLivedStaleTimes: p.longLivedStaleTimes.isEmpty
+                ? nil : Dictionary(uniqueKeysWithValues: p.longLivedStaleTimes.map { ($0.key.description, Int($0.value)) }))
+    }
+
+    /// "300ms/300ms x3 single-hop".
+    static func bfdText(_ settings: BFDSettings) -> String {
+        func ms(_ d: Duration) -> String {
+            let micros = d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
+            return micros % 1000 == 0 ? "\(micros / 1000)ms" : "\(micros)us"
+        }
+        let hops = settings.multihop.map { $0 ? " multihop" : " single-hop" } ?? ""
+        return "\(ms(settings.minTxInterval))/\(ms(settings.minRxInterval)) x\(settings.multiplier)\(hops)"
     }
 }

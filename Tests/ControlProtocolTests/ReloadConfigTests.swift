@@ -18,7 +18,8 @@ struct ReloadConfigTests {
     static let peer = ConfigReport.Peer(
         name: "Node_10_0_0_9", address: "10.0.0.9", port: 179, remoteAS: 65001, localAS: 64512, passive: false,
         holdTime: 240, keepaliveTime: 80, connectRetryTime: 5, password: true, families: ["ipv4-unicast"],
-        filters: ["no-default"])
+        filters: ["no-default"], bfd: "300ms/300ms x3 single-hop",
+        longLivedStaleTimes: ["ipv6-unicast": 600, "ipv4-unicast": 3600])
 
     static let config = ConfigReport(
         configFile: "/etc/swiftlet/swiftlet.yaml", nodeName: "node-a", routerID: "10.0.0.1", localAS: 64512,
@@ -95,6 +96,8 @@ struct ReloadConfigTests {
         #expect(lines.contains("    Keepalive time:         80s"))
         #expect(lines.contains("    Password:               set (not shown)"))
         #expect(lines.contains("    Filters:                no-default"))
+        #expect(lines.contains("    BFD:                    300ms/300ms x3 single-hop"))
+        #expect(lines.contains("    Long-lived stale time:  ipv4-unicast 3600s, ipv6-unicast 600s"))
         #expect(lines.contains("  Dynamic_10_1_0_0_24"))
         #expect(lines.contains("    AS numbers:             65010-65020"))
         #expect(lines.contains("  10.244.0.0/26 blackhole (block of IPPool default)"))

@@ -94,6 +94,12 @@ public enum ConfigReportText {
             ("Reachable by", opt(peer.reachableBy)),
             ("Route reflector client", yesNo(peer.routeReflectorClient)),
             ("Filters", list(peer.filters)),
+            ("BFD", opt(peer.bfd)),
+            (
+                "Long-lived stale time",
+                (peer.longLivedStaleTimes ?? [:]).isEmpty
+                    ? "-" : peer.longLivedStaleTimes!.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)s" }.joined(separator: ", ")
+            ),
         ]
         for (label, value) in lines {
             let text = String(repeating: " ", count: indent) + (label + ":").padded(to: 28 - indent) + value.terminalSafe
