@@ -29,6 +29,8 @@ public enum ControlRequest: Hashable, Sendable {
     case reload
     /// The configuration in force, as resolved (`config`).
     case showConfig
+    /// Every BFD session (`birdc show bfd sessions`), answered with `bfd`.
+    case showBFD
 
     /// The wire name of the command.
     public var command: String {
@@ -43,13 +45,14 @@ public enum ControlRequest: Hashable, Sendable {
         case .showKernel: "showKernel"
         case .reload: "reload"
         case .showConfig: "showConfig"
+        case .showBFD: "showBFD"
         }
     }
 
     /// The protocol (session) the request is about, if any.
     public var protocolName: String? {
         switch self {
-        case .showStatus, .showProtocols, .showKernel, .reload, .showConfig: nil
+        case .showStatus, .showProtocols, .showKernel, .reload, .showConfig, .showBFD: nil
         case .showProtocol(let name), .enable(let name): name
         case .disable(let name, _), .restart(let name, _): name
         case .showRoute(let query): query.peer
@@ -78,6 +81,7 @@ extension ControlRequest: Codable {
         case "showKernel": self = .showKernel(prefix: try container.decodeIfPresent(String.self, forKey: .prefix))
         case "reload": self = .reload
         case "showConfig": self = .showConfig
+        case "showBFD": self = .showBFD
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .command, in: container, debugDescription: "unknown command '\(command)'")
@@ -88,7 +92,7 @@ extension ControlRequest: Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(command, forKey: .command)
         switch self {
-        case .showStatus, .showProtocols, .reload, .showConfig:
+        case .showStatus, .showProtocols, .reload, .showConfig, .showBFD:
             break
         case .showProtocol(let name), .enable(let name):
             try container.encode(name, forKey: .name)

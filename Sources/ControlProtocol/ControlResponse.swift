@@ -16,6 +16,8 @@ public enum ControlResponse: Hashable, Sendable {
     case reload(ReloadReport)
     /// The answer to `showConfig`.
     case config(ConfigReport)
+    /// The answer to `showBFD`.
+    case bfd(BFDReport)
     /// The request was carried out; the text says what happened.
     case ok(String)
     /// The request was not carried out.
@@ -43,7 +45,7 @@ public enum ControlResponse: Hashable, Sendable {
 
 extension ControlResponse: Codable {
     private enum CodingKeys: String, CodingKey {
-        case status, protocols, `protocol`, route, kernel, reload, config, ok, error
+        case status, protocols, `protocol`, route, kernel, reload, config, bfd, ok, error
     }
 
     private struct ErrorBody: Codable {
@@ -55,7 +57,7 @@ extension ControlResponse: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         guard container.allKeys.count == 1, let key = container.allKeys.first else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: [], debugDescription: "a response has exactly one of status, protocols, protocol, route, kernel, reload, config, ok, error"))
+                .init(codingPath: [], debugDescription: "a response has exactly one of status, protocols, protocol, route, kernel, reload, config, bfd, ok, error"))
         }
         switch key {
         case .status: self = .status(try container.decode(DaemonStatus.self, forKey: key))
@@ -65,6 +67,7 @@ extension ControlResponse: Codable {
         case .kernel: self = .kernel(try container.decode(KernelReport.self, forKey: key))
         case .reload: self = .reload(try container.decode(ReloadReport.self, forKey: key))
         case .config: self = .config(try container.decode(ConfigReport.self, forKey: key))
+        case .bfd: self = .bfd(try container.decode(BFDReport.self, forKey: key))
         case .ok: self = .ok(try container.decode(String.self, forKey: key))
         case .error:
             let body = try container.decode(ErrorBody.self, forKey: key)
@@ -82,6 +85,7 @@ extension ControlResponse: Codable {
         case .kernel(let report): try container.encode(report, forKey: .kernel)
         case .reload(let report): try container.encode(report, forKey: .reload)
         case .config(let report): try container.encode(report, forKey: .config)
+        case .bfd(let report): try container.encode(report, forKey: .bfd)
         case .ok(let text): try container.encode(text, forKey: .ok)
         case .error(let code, let message): try container.encode(ErrorBody(code: code, message: message), forKey: .error)
         }

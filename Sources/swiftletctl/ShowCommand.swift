@@ -11,12 +11,12 @@ struct ShowCommand: ParsableCommand {
         abstract: "Show daemon status, BGP sessions, routes, kernel routes and the configuration.",
         subcommands: [
             ShowStatusCommand.self, ShowProtocolsCommand.self, ShowProtocolCommand.self, ShowRouteCommand.self,
-            ShowKernelCommand.self, ShowConfigCommand.self,
+            ShowKernelCommand.self, ShowConfigCommand.self, ShowBFDCommand.self,
         ]
     )
 
     /// `show` alone is incomplete, as in birdc: a usage error (exit 64), not help with exit 0.
     func run() throws {
-        throw ValidationError("show what? status, protocols [all] [NAME], protocol NAME, route [PREFIX] [all|detail], kernel [PREFIX], or config")
+        throw ValidationError("show what? status, protocols [all] [NAME], protocol NAME, route [PREFIX] [all|detail], kernel [PREFIX], config, or bfd")
     }
 }

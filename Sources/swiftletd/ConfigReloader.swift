@@ -4,6 +4,7 @@
 // running configuration and return every error; otherwise apply it (the speaker touches only peers whose definition
 // changed) and return what changed. Reloads run one at a time, in the order they were asked for.
 
+import BFDTransport
 import BGPTransport
 import ClusterModel
 import ControlProtocol
@@ -58,13 +59,17 @@ actor ConfigReloader {
     let kernel: KernelSync?
     let originations: RouteOriginations
     let logger: Logger
+    /// The BFD sessions follow the peers (only changed ones are touched).
+    let bfd: BFDService?
     /// The reload in progress or last finished; the next one waits for it.
     private var tail: Task<ReloadOutcome, Never>?
 
     init(
         speaker: BGPSpeaker, state: ConfigurationState, source: ConfigSource, nodeName: String,
-        secretsDirectory: String?, kernel: KernelSync?, originations: RouteOriginations, logger: Logger
+        secretsDirectory: String?, kernel: KernelSync?, originations: RouteOriginations, logger: Logger,
+        bfd: BFDService? = nil
     ) {
+        self.bfd = bfd
         self.speaker = speaker
         self.state = state
         self.source = source
@@ -160,6 +165,7 @@ actor ConfigReloader {
         report.configFile = source.description
         await state.replace(configuration)
         await speaker.apply(configuration.peers.map { PeerDefinition($0, configuration: configuration) })
+        await bfd?.apply(BFDPeerConfiguration.sessions(for: configuration))
         if old.exportScope != configuration.exportScope || old.communityAdvertisements != configuration.communityAdvertisements {
             await speaker.setExportPolicy(configuration.exportPolicy)
         }
@@ -211,6 +217,7 @@ actor ConfigReloader {
             other.append("export policy")
         }
         if old.dynamicNeighbors != new.dynamicNeighbors { other.append("dynamic neighbors") }
+        if BFDPeerConfiguration.sessions(for: old) != BFDPeerConfiguration.sessions(for: new) { other.append("BFD sessions") }
         if old.originated != new.originated { other.append("originated routes") }
         if old.ipPools != new.ipPools { other.append("IP pools") }
         if old.kernel != new.kernel || old.nodeSubnets != new.nodeSubnets || old.tunnelEndpoints != new.tunnelEndpoints {

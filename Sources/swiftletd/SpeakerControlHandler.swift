@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Answers control-socket requests from the speaker's state: the `show` views and the operator commands.
 
+import BFDTransport
 import BGPCore
 import BGPTransport
 import BGPWire
@@ -20,6 +21,8 @@ struct SpeakerControlHandler: ControlRequestHandler {
     var datastore: (@Sendable () async -> DatastoreStatus)?
     /// The shared reload (SIGHUP does the same); nil answers `reload` with an error.
     var reload: (@Sendable () async -> ReloadOutcome)?
+    /// The BFD sessions for `show bfd`; nil answers with none.
+    var bfd: BFDService?
     static let version = "swiftletd 0.1.0"
 
     func handle(_ request: ControlRequest) async -> ControlResponse {
@@ -58,6 +61,9 @@ struct SpeakerControlHandler: ControlRequestHandler {
         case .reload:
             guard let reload else { return .error(code: .internal, message: "this daemon cannot reload") }
             return await reload().response
+        case .showBFD:
+            guard let bfd else { return .bfd(BFDReport(sessions: [])) }
+            return .bfd(await BFDReportBuilder.report(bfd))
         case .showConfig:
             return .config(ConfigReportBuilder.report(await configuration(), configFile: configFile, kernelActive: kernel != nil))
         case .showRoute(let query):

@@ -6,6 +6,7 @@
 // configuration like `bird -p`.
 
 import ArgumentParser
+import BFDTransport
 import BGPTransport
 import BGPWire
 import ClusterModel
@@ -283,9 +284,12 @@ struct SwiftletD: AsyncParsableCommand {
                 configuration: configuration, speaker: speaker, originations: originations, logger: logger)
         if noKernel { logger.notice("--no-kernel: the kernel's routes are left alone") }
         let state = ConfigurationState(ConfigReloader.effective(configuration, kernelRunning: kernelService != nil))
+        // BFD (RFC 5880/5881/5883) on its own event loop thread; its forwarding failures end BGP sessions.
+        let bfdService = await BFDLifecycleService.start(
+            speaker: speaker, sessions: BFDPeerConfiguration.sessions(for: configuration), logger: Logger(label: "bfd"))
         let reloader = ConfigReloader(
             speaker: speaker, state: state, source: source, nodeName: nodeName, secretsDirectory: secretsDir,
-            kernel: kernelService?.kernel, originations: originations, logger: logger)
+            kernel: kernelService?.kernel, originations: originations, logger: logger, bfd: bfdService.bfd)
         if gracefulRestart { await speaker.startRestarting() }
         let daemon = SpeakerService(
             speaker: speaker, state: state, reloader: reloader, originations: originations, gracefulRestart: gracefulRestart)
@@ -294,9 +298,11 @@ struct SwiftletD: AsyncParsableCommand {
             handler: SpeakerControlHandler(
                 speaker: speaker, configuration: { await state.current }, startedAt: ProcessInfoLite.now(),
                 kernel: kernelService?.kernel, configFile: source.description, datastore: { await source.status() },
-                reload: { await reloader.reload(trigger: "control") }),
+                reload: { await reloader.reload(trigger: "control") }, bfd: bfdService.bfd),
             eventLoopGroup: group, logger: Logger(label: "control"))
-        var serviceList: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: daemon), .init(service: control)]
+        var serviceList: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: daemon), .init(service: control), .init(service: bfdService),
+        ]
         if let kernelService { serviceList.append(.init(service: kernelService)) }
         switch source {
         case .etcd(let store, _):
@@ -325,7 +331,7 @@ struct SwiftletD: AsyncParsableCommand {
         if let metricsAddress,
             let service = MetricsService.make(
                 address: metricsAddress, speaker: speaker, kernel: kernelService?.kernel,
-                datastore: { await source.status() }, logger: Logger(label: "metrics"))
+                datastore: { await source.status() }, bfd: bfdService.bfd, logger: Logger(label: "metrics"))
         {
             serviceList.append(.init(service: service))
         }

@@ -30,6 +30,7 @@ struct ControlConnectionTests {
         case .showKernel: .respond(.kernel(KernelReportTests.report))
         case .reload: .respond(.reload(ReloadConfigTests.reload))
         case .showConfig: .respond(.config(ReloadConfigTests.config))
+        case .showBFD: .respond(.bfd(BFDReport(sessions: [])))
         }
     }
 

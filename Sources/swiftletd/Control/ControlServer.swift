@@ -76,7 +76,7 @@ struct ControlServer: Service {
             return
         }
         switch request {
-        case .showStatus, .showProtocols, .showProtocol, .showRoute, .showKernel, .showConfig:
+        case .showStatus, .showProtocols, .showProtocol, .showRoute, .showKernel, .showConfig, .showBFD:
             break
         case .enable, .disable, .restart, .reload:
             // Operator actions that change sessions leave a trace in the log.

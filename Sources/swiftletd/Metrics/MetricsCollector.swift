@@ -5,6 +5,7 @@
 // Labels are bounded by the configured peers: per peer, per message type, per address family, per kernel route
 // state; never per prefix. Names and meanings: docs/metrics.md.
 
+import BFDTransport
 import BGPCore
 import BGPTransport
 import BGPWire
@@ -20,6 +21,8 @@ struct MetricsCollector: Sendable {
     let version: String
     /// The datastore's state at scrape time; nil leaves the `swiftlet_datastore_*` metrics out.
     var datastore: (@Sendable () async -> DatastoreStatus)? = nil
+    /// The BFD sessions; nil leaves the `swiftlet_bfd_*` metrics out.
+    var bfd: BFDService? = nil
 
     /// The BGP4-MIB (RFC 4273) bgpPeerState numbering.
     static func stateCode(_ state: PeerState) -> Int {
@@ -147,6 +150,32 @@ struct MetricsCollector: Sendable {
         }
         for state in Self.states {
             gauge("swiftlet_bgp_peers", "Configured and dynamic peers, by session state.", [("state", state.rawValue)], perState[state] ?? 0)
+        }
+
+        // MARK: BFD
+        if let bfd {
+            for session in await bfd.status() {
+                let peer = [("peer", session.name), ("peer_address", session.remote.description)]
+                gauge("swiftlet_bfd_session_up", "1 when the BFD session is Up, else 0.", peer, session.state == .up ? 1 : 0)
+                gauge(
+                    "swiftlet_bfd_session_state", "BFD session state (RFC 5880 §4.1): 0 AdminDown, 1 Down, 2 Init, 3 Up.",
+                    peer, Int(session.state.rawValue))
+                counter("swiftlet_bfd_state_changes_total", "Changes of the BFD session's state.", peer, session.stateChanges)
+                counter("swiftlet_bfd_packets_sent_total", "BFD Control packets sent.", peer, session.packetsSent)
+                counter(
+                    "swiftlet_bfd_packets_received_total", "BFD Control packets received for the session.", peer,
+                    session.packetsReceived)
+                counter(
+                    "swiftlet_bfd_packets_discarded_total",
+                    "BFD Control packets for the session that it discarded (RFC 5880 §6.8.6).", peer, session.packetsDiscarded)
+                gauge(
+                    "swiftlet_bfd_detection_time_seconds", "The Detection Time in force (0 until the peer is heard).", peer,
+                    session.detectionTime.map(Self.seconds) ?? 0)
+            }
+            counter(
+                "swiftlet_bfd_packets_unmatched_total",
+                "Received datagrams that were not valid BFD Control packets or matched no session.",
+                await bfd.serviceCounters().packetsUnmatched)
         }
 
         // MARK: RIB

@@ -5,6 +5,7 @@
 // (`text/plain; version=0.0.4`), other paths 404, other methods 405; a client that sends nothing useful within
 // 10 s, or more than 16 KiB of headers, is dropped. What is exported: MetricsCollector, docs/metrics.md.
 
+import BFDTransport
 import BGPTransport
 import ControlProtocol
 import KernelSync
@@ -24,7 +25,7 @@ enum MetricsService {
     /// address gives a service that fails at start with an error naming it, so the daemon exits non-zero.
     static func make(
         address: String, speaker: BGPSpeaker, kernel: KernelSync?,
-        datastore: (@Sendable () async -> DatastoreStatus)? = nil, logger: Logger
+        datastore: (@Sendable () async -> DatastoreStatus)? = nil, bfd: BFDService? = nil, logger: Logger
     ) -> (any Service)? {
         switch MetricsAddress.parse(address) {
         case .failure(let error):
@@ -38,7 +39,7 @@ enum MetricsService {
             return MetricsServer(
                 address: parsed,
                 collector: MetricsCollector(
-                    speaker: speaker, kernel: kernel, shared: shared, version: version, datastore: datastore),
+                    speaker: speaker, kernel: kernel, shared: shared, version: version, datastore: datastore, bfd: bfd),
                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
         }
     }
