@@ -7,7 +7,7 @@
 # `ip netns exec` execs in turn), with logs on stdout/stderr.
 #
 #   bird_start NS NAME CONF      bird -c CONF -s $RUN/NAME.ctl -P $RUN/NAME.pid
-#   bird_exec NS NAME CONF       same, foreground (bird -f)
+#   bird_exec NS NAME CONF [ARG...]  same, foreground (bird -f), ARGs added (-R)
 #   birdc_ NAME ARGS...          birdc -s $RUN/NAME.ctl ARGS...
 #   frr_start NS NAME CONF       zebra + bgpd with pathspace -N NAME, bgpd -f CONF
 #   frr_prepare NAME             pathspace dirs /var/run/frr/NAME, /etc/frr/NAME (owned by frr)
@@ -32,7 +32,8 @@ bird_start() {
 
 bird_exec() {
     local ns=$1 name=$2 conf=$3
-    exec ip netns exec "$ns" bird -f -c "$conf" -s "$RUN/$name.ctl" -P "$RUN/$name.pid"
+    shift 3
+    exec ip netns exec "$ns" bird -f -c "$conf" -s "$RUN/$name.ctl" -P "$RUN/$name.pid" "$@"
 }
 
 birdc_() {

@@ -67,6 +67,8 @@ final class BirdDaemon: BGPDaemon, @unchecked Sendable {
     let name: String
     let configFile: URL
     private(set) var process: BackgroundProcess?
+    /// More command-line flags for `start` (`-R`: graceful restart recovery).
+    var extraArguments: [String] = []
     var label: String { "bird \(name)" }
     var mainProcess: BackgroundProcess? { process }
     var controlSocket: String { namespace.lab.file("\(name).ctl").path }
@@ -104,9 +106,12 @@ final class BirdDaemon: BGPDaemon, @unchecked Sendable {
     }
 
     func start() async throws {
-        process = try namespace.lab.spawnHelper(name, "bird_exec", [namespace.name, name, configFile.path])
+        process = try namespace.lab.spawnHelper(
+            name, "bird_exec", [namespace.name, name, configFile.path] + extraArguments)
+        // With -R BIRD says "Graceful restart recovery in progress" instead until its peers sent End-of-RIB.
         let up = await Poll.until(timeout: .seconds(10)) {
-            (try? birdc(["show", "status"]))?.contains("Daemon is up") ?? false
+            let status = (try? birdc(["show", "status"])) ?? ""
+            return status.contains("Daemon is up") || status.contains("Graceful restart recovery in progress")
         }
         if !up { throw HarnessError("\(label) did not start:\n\(process?.logText ?? "")") }
     }

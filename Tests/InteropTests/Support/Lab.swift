@@ -12,10 +12,11 @@ import Testing
 /// Runs `body` with a fresh lab and tears the lab down afterwards (processes stopped by PID, FRR pathspaces and
 /// namespaces removed), also when `body` throws. When it throws (use `try #require` for steps later ones depend
 /// on), the lab directory with configs and every daemon's log is kept and the log tails are recorded.
-/// `BGP_INTEROP_KEEP=1` keeps the directory of passing scenarios too.
-func withLab(_ name: String, _ body: (Lab) async throws -> Void) async throws {
+/// `BGP_INTEROP_KEEP=1` keeps the directory of passing scenarios too. `prefix` names the lab's namespaces
+/// ("swi-<pid>-" by default; "swr-<pid>-" for the graceful restart suites, `Lab.restartPrefix`).
+func withLab(_ name: String, prefix: String = Lab.prefix, _ body: (Lab) async throws -> Void) async throws {
     Lab.removeLeftovers()
-    let lab = try Lab(name: name)
+    let lab = try Lab(name: name, prefix: prefix)
     do {
         try await body(lab)
     } catch {
@@ -30,6 +31,8 @@ func withLab(_ name: String, _ body: (Lab) async throws -> Void) async throws {
 final class Lab: @unchecked Sendable {
     /// Every namespace, FRR pathspace and lab directory of this process starts with "swi-<pid>-".
     static let prefix = "swi-\(getpid())-"
+    /// The graceful restart suites' namespaces start with "swr-<pid>-" (told apart from the others in `ip netns`).
+    static let restartPrefix = "swr-\(getpid())-"
     static let root = URL(fileURLWithPath: "/tmp/swiftlet-interop")
     private static let counter = Atomic<Int>(0)
 
@@ -42,9 +45,9 @@ final class Lab: @unchecked Sendable {
     private var processes: [BackgroundProcess] = []
     private var cleanups: [() -> Void] = []
 
-    init(name: String) throws {
+    init(name: String, prefix: String = Lab.prefix) throws {
         let n = Lab.counter.add(1, ordering: .relaxed).newValue
-        id = "\(Lab.prefix)\(n)"
+        id = "\(prefix)\(n)"
         self.name = name
         directory = Lab.root.appendingPathComponent(id)
         try? FileManager.default.removeItem(at: directory)
@@ -139,11 +142,11 @@ final class Lab: @unchecked Sendable {
 
     // MARK: leftovers
 
-    /// Removes namespaces, FRR pathspaces and lab directories named "swi-<pid>-…" whose process is gone
-    /// (a crashed or killed earlier run). Live runs, including parallel ones, are left alone.
+    /// Removes namespaces, FRR pathspaces and lab directories named "swi-<pid>-…" or "swr-<pid>-…" whose process
+    /// is gone (a crashed or killed earlier run). Live runs, including parallel ones, are left alone.
     static func removeLeftovers() {
         let stale = { (name: String) -> Bool in
-            guard name.hasPrefix("swi-"), let pid = Int32(name.dropFirst(4).prefix { $0.isNumber }) else {
+            guard name.hasPrefix("swi-") || name.hasPrefix("swr-"), let pid = Int32(name.dropFirst(4).prefix { $0.isNumber }) else {
                 return false
             }
             return pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH

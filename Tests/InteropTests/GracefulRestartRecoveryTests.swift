@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: Apache-2.0
+// Graceful restart after a crash (issue #8 "Must show" (b), RFC 4724): two Calico nodes as namespaces with a pod each
+// and a swiftletd per node in a mesh (Support/KernelLab.swift). node-2's pod pings node-1's pod every 10 ms while
+// node-1's swiftletd is SIGKILLed and started again with `--graceful-restart` (recovery: R bit in its OPENs).
+//
+// What protects the traffic after SIGKILL: the kernel closes node-1's TCP connections (no NOTIFICATION), so node-2,
+// the helper, keeps node-1's block installed as a stale route for node-1's restart time (120 s) until node-1's
+// End-of-RIB; node-1's own kernel routes (proto bird) outlive the process, and the restarted swiftletd deletes none
+// of them before every peer's End-of-RIB. The test checks both kernels in the background every 100 ms, not just the
+// ping. The contrast: node-1 announces restart time 0 (`nodeMeshMaxRestartTime: 0s`, RFC 4724 §3: no time to come
+// back), so node-2 removes node-1's block when the connection drops and pings are lost until the session is back.
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension InteropScenarios {
+    @Suite(
+        "Graceful restart recovery after SIGKILL", .serialized,
+        .enabled(if: Interop.enabled, "needs BGP_INTEROP=1 and root"))
+    struct GracefulRestartRecoveryTests {
+        typealias Scenario = KernelScenarioTests
+
+        struct Outcome {
+            var sent: Int
+            var received: Int
+            /// node-2's samples without node-1's block / node-1's samples without node-2's block or its own blackhole.
+            var helperGaps: [Duration]
+            var restarterGaps: [Duration]
+            /// node-1's proto bird deletions seen by `ip monitor route` from before the kill until the end.
+            var restarterDeletions: [String]
+            /// The longest time between two kernel samples of either recorder.
+            var sampleSpacing: Duration
+            var summary: String
+        }
+
+        /// Builds the cluster, pings node-1's pod from node-2's pod at 10 ms across SIGKILL and restart of node-1's
+        /// swiftletd with `--graceful-restart`; `restartTime` is node-1's `nodeMeshMaxRestartTime` (nil: 120 s).
+        static func killAndRecover(_ lab: Lab, restartTime: Int?, label: String) async throws -> Outcome {
+            let cluster = try lab.kernelCluster([.standard(1, sharedSubnet: true), .standard(2, sharedSubnet: true)])
+            let daemons = try cluster.hosts.map { host in
+                var config = cluster.config(for: host.node, vxlanMode: "Never")
+                if host.node.name == "node-1", let restartTime {
+                    config.configurationSpec.append("nodeMeshMaxRestartTime: \(restartTime)s")
+                }
+                return try cluster.swiftlet(host, config: config)
+            }
+            for daemon in daemons { try await daemon.start() }
+            let describe = { cluster.describe(daemons) }
+            try await Scenario.requireMesh(cluster, daemons)
+            try await KernelCluster.requireConverged("plain routes", describe: describe) { try Scenario.routeProblems(cluster) }
+            try await Scenario.requirePodTraffic(cluster, describe: describe)
+            let (n1, n2) = (cluster.hosts[0], cluster.hosts[1])
+            let restarter = daemons[0]
+
+            let monitor = try RouteMonitor(n1.ns, name: "monitor-n1")
+            let startMark = try await monitor.mark()
+            let helperKernel = RouteRecorder(n2.ns, proto: "bird")
+            let restarterKernel = RouteRecorder(n1.ns, proto: "bird")
+            let ping = try PodPing.start(n2.pod, to: n1.node.pod, name: "ping-\(label)")
+
+            // SIGKILL: no NOTIFICATION, the kernel closes the TCP connections.
+            let killedAt = helperKernel.now
+            restarter.mainProcess?.signal(SIGKILL)
+            guard await restarter.mainProcess?.waitExit() ?? true else {
+                throw HarnessError("swiftletd node-1 survived SIGKILL")
+            }
+            // node-2 sees the session go down (the helper keeps or drops node-1's routes now).
+            guard await daemons[1].waitNotEstablished(peer: n1.node.address, timeout: .seconds(15)) else {
+                throw HarnessError("node-2 never saw node-1's session go down\n\(describe())")
+            }
+            let downAt = helperKernel.now
+            restarter.extraArguments = ["--graceful-restart"]
+            try await restarter.start()
+            let startedAt = helperKernel.now
+            try await Scenario.requireMesh(cluster, daemons)
+            let establishedAt = helperKernel.now
+            // node-1 sweeps its previous run's routes once node-2 sent End-of-RIB (nothing is stale here: all of them
+            // are relearned); the timer would take 120 s.
+            let swept = await Poll.until(timeout: .seconds(30), every: .milliseconds(100)) { Scenario.kernelSynced(restarter) }
+            let sweptAt = helperKernel.now
+            guard swept else { throw HarnessError("node-1 never swept after the restart\n\(describe())") }
+
+            let (sent, received) = try await ping.finish()
+            let helperSamples = await helperKernel.stop()
+            let restarterSamples = await restarterKernel.stop()
+            let endMark = try await monitor.mark()
+            let deletions = monitor.lines(between: startMark, and: endMark)
+                .filter { $0.hasPrefix("Deleted") && $0.contains("proto bird") }
+
+            let helperLog = Measure.logLines(daemons[1].log, containing: ["graceful restart", "End-of-RIB"])
+            let summary = """
+                \(label): \(sent) sent, \(received) received; kill at \(Measure.s(killedAt)) s, node-2 saw the session \
+                down at \(Measure.s(downAt)), node-1 started at \(Measure.s(startedAt)), Established at \
+                \(Measure.s(establishedAt)), node-1 swept at \(Measure.s(sweptAt)) (recorder time); \
+                \(helperSamples.count)/\(restarterSamples.count) kernel samples on node-2/node-1
+                node-2's route for node-1's block: \(RouteRecorder.transitions(helperSamples, prefix: n1.node.block))
+                node-2 log:
+                \(helperLog.joined(separator: "\n"))
+                """
+            Measure.record(
+                "sigkill-\(label)",
+                [
+                    "sent": "\(sent)", "lost": "\(sent - received)",
+                    "down_to_established_s": Measure.s(establishedAt - downAt),
+                    "kill_to_node1_sweep_s": Measure.s(sweptAt - killedAt),
+                    "node2_samples_without_node1_block":
+                        "\(RouteRecorder.gaps(helperSamples, prefix: n1.node.block).count)",
+                ])
+            print(summary)
+            var restarterGaps = RouteRecorder.gaps(restarterSamples, prefix: n2.node.block)
+            restarterGaps += RouteRecorder.gaps(restarterSamples, prefix: n1.node.block)
+            return Outcome(
+                sent: sent, received: received,
+                helperGaps: RouteRecorder.gaps(helperSamples, prefix: n1.node.block), restarterGaps: restarterGaps,
+                restarterDeletions: deletions,
+                sampleSpacing: max(RouteRecorder.maxSpacing(helperSamples), RouteRecorder.maxSpacing(restarterSamples)),
+                summary: summary)
+        }
+
+        @Test(
+            "SIGKILL of node-1's swiftletd, then a start with --graceful-restart: node-2 keeps node-1's block in its kernel (helper, no NOTIFICATION), node-1's kernel keeps every route until End-of-RIB, a 10 ms ping between the pods loses nothing",
+            Scenario.swiftletGate)
+        func killAndRecoverLosesNothing() async throws {
+            try await withLab("gr-kill-recover", prefix: Lab.restartPrefix) { lab in
+                let outcome = try await Self.killAndRecover(lab, restartTime: nil, label: "gr")
+                #expect(outcome.sent > 0 && outcome.received == outcome.sent, "\(outcome.summary)")
+                #expect(outcome.sampleSpacing < .seconds(1), "the kernel recorders fell behind: \(outcome.summary)")
+                #expect(outcome.helperGaps.isEmpty, "node-2 lost node-1's block at \(outcome.helperGaps)")
+                #expect(outcome.restarterGaps.isEmpty, "node-1 lost a route at \(outcome.restarterGaps)")
+                #expect(
+                    outcome.restarterDeletions.isEmpty,
+                    "node-1's kernel deleted routes:\n\(outcome.restarterDeletions.joined(separator: "\n"))")
+            }
+        }
+
+        @Test(
+            "The same SIGKILL and restart when node-1 announces restart time 0: node-2 removes node-1's block when the connection drops and pings are lost (the test can fail)",
+            Scenario.swiftletGate)
+        func killWithoutRestartTimeLoses() async throws {
+            try await withLab("gr-kill-plain", prefix: Lab.restartPrefix) { lab in
+                let outcome = try await Self.killAndRecover(lab, restartTime: 0, label: "restart-time-0")
+                #expect(outcome.sent > 0 && outcome.received < outcome.sent, "\(outcome.summary)")
+                #expect(!outcome.helperGaps.isEmpty, "node-2 kept node-1's block: \(outcome.summary)")
+                // node-1's own kernel is not the difference: it keeps its routes either way.
+                #expect(outcome.restarterGaps.isEmpty, "node-1 lost a route at \(outcome.restarterGaps)")
+            }
+        }
+    }
+}
