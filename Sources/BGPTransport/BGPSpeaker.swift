@@ -71,6 +71,8 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     /// We restarted with our forwarding state kept (`swiftletd --graceful-restart`): the OPEN of each peer's first
     /// session after the start carries the Restart State bit (RFC 4724 §4.1).
     private var restarting = false
+    /// The Selection_Deferral_Timer of our own restart (RFC 4724 §4.1), while it runs.
+    private var deferralTimer: Task<Void, Never>?
     private var timerDeadlines: [TimerKey: Duration] = [:]
     private var listeners: [NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>] = []
     private var listenerTasks: [Task<Void, Never>] = []
@@ -130,13 +132,31 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             let actions = peers[definition.name]!.fsm.start(now: now)
             perform(actions, for: definition.name)
         }
+        if engine.isDeferringAdvertisement {
+            // RFC 4724 §4.1: the restart waits for End-of-RIB from the configured peers we offer graceful restart.
+            let expected = peers.filter { !dynamicPeers.contains($0.key) && $0.value.definition.session.gracefulRestart != nil }
+            performRouting(engine.expectEndOfRIB(from: Set(expected.keys)))
+        }
         await setListenerTTLs()
     }
 
     /// Sets the Restart State bit (RFC 4724 §4.1) in the OPENs of peers created from now on until their first
-    /// session is Established; call before `apply` on a start that kept its forwarding state.
+    /// session is Established; call before `apply` on a start that kept its forwarding state. UPDATEs and
+    /// End-of-RIB are held back until every configured graceful-restart peer sent End-of-RIB or the routing
+    /// configuration's `selectionDeferralTime` passed (RFC 4724 §4.1, `RestartDeferral`).
     public func startRestarting() {
         restarting = true
+        let instant = startInstant.advanced(by: engine.beginRestartDeferral(now: now))
+        deferralTimer?.cancel()
+        deferralTimer = Task {
+            do { try await Task.sleep(until: instant, clock: ContinuousClock()) } catch { return }
+            await self.restartDeferralTimerFired()
+        }
+    }
+
+    private func restartDeferralTimerFired() {
+        deferralTimer = nil
+        performRouting(engine.restartDeferralTimerFired(now: now))
     }
 
     /// The session configuration a new peer starts with: the Restart State bit while we are restarting.
@@ -740,6 +760,8 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         timers = [:]
         for timer in restartTimers.values { timer.cancel() }
         restartTimers = [:]
+        deferralTimer?.cancel()
+        deferralTimer = nil
         timerDeadlines = [:]
         for listener in listeners { try? await listener.channel.close() }
         for task in listenerTasks { task.cancel() }

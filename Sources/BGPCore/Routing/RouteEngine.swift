@@ -29,6 +29,9 @@ public struct RouteEngine: Sendable {
         /// Reachability and cost of received next hops (`nil`: all reachable at cost 0). Asked when a path is
         /// imported, once per distinct next hop of an UPDATE.
         public var nextHopResolver: (any NextHopResolver)?
+        /// How long a restarting speaker waits for End-of-RIB from its peers before it advertises anyway (RFC 4724
+        /// §4.1 Selection_Deferral_Timer; `RestartDeferral.defaultTime`, FRR's 360 s).
+        public var selectionDeferralTime: Duration = RestartDeferral.defaultTime
 
         public init(
             routerID: IPAddress, localAS: UInt32, clusterID: IPAddress? = nil,
@@ -140,6 +143,10 @@ public struct RouteEngine: Sendable {
     private var withdrawalsSinceCollection = 0
     /// Peers whose routes are kept stale across their restart (RFC 4724 §4.2).
     public private(set) var gracefulRestart = GracefulRestartHelper()
+    /// Our own restart (RFC 4724 §4.1): while set, sessions that come up wait in `deferredPeers`.
+    public private(set) var restartDeferral: RestartDeferral?
+    /// Established peers whose update group membership waits for the end of `restartDeferral`.
+    private var deferredPeers: [String: UpdateGroupKey] = [:]
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -201,14 +208,70 @@ public struct RouteEngine: Sendable {
         let key = UpdateGroupKey(
             target: target, session: negotiated, isolated: settings.isolated || !negotiated.isInternal,
             exportFilters: settings.filters)
-        switch generator.addPeer(settings.name, key: key) {
+        if var deferral = restartDeferral {
+            // RFC 4724 §4.1: nothing goes out until the deferral ends; the peer joins its group then.
+            deferredPeers[settings.name] = key
+            out.append(.log(.info, "initial table and End-of-RIB deferred: we are restarting (RFC 4724 §4.1)", peer: settings.name))
+            let ended = deferral.sessionUp(settings.name, negotiated: negotiated)
+            restartDeferral = deferral
+            if ended { out += endRestartDeferral("every expected peer sent End-of-RIB") }
+            return out
+        }
+        return out + joinUpdateGroup(settings.name, key: key)
+    }
+
+    /// Adds the peer to its update group and sends it the group's table and End-of-RIB.
+    private mutating func joinUpdateGroup(_ name: String, key: UpdateGroupKey) -> [Output] {
+        switch generator.addPeer(name, key: key) {
         case .newGroup(let id):
             let table = generator.initialDump(group: id, from: locRIB)
-            out.append(.send(peers: [settings.name], bytes: table))
-            out.append(.log(.info, "initial table sent to a new update group (\(key))", peer: settings.name))
+            return [
+                .send(peers: [name], bytes: table),
+                .log(.info, "initial table sent to a new update group (\(key))", peer: name),
+            ]
         case .existingGroup(let id, let table):
-            out.append(.send(peers: [settings.name], bytes: table))
-            out.append(.log(.debug, "joined update group \(id) (\(key))", peer: settings.name))
+            return [.send(peers: [name], bytes: table), .log(.debug, "joined update group \(id) (\(key))", peer: name)]
+        }
+    }
+
+    // MARK: Restarting speaker (RFC 4724 §4.1)
+
+    /// Whether UPDATEs and End-of-RIB are held back because we are restarting (`beginRestartDeferral`).
+    public var isDeferringAdvertisement: Bool { restartDeferral != nil }
+
+    /// We restarted with our forwarding state kept: hold back every UPDATE and End-of-RIB until each expected
+    /// peer sent End-of-RIB or `configuration.selectionDeferralTime` passed (RFC 4724 §4.1). Returns the deadline,
+    /// at which the caller calls `restartDeferralTimerFired(now:)`. Call before any session is up.
+    public mutating func beginRestartDeferral(now: Duration) -> Duration {
+        let deferral = RestartDeferral(now: now, time: configuration.selectionDeferralTime)
+        restartDeferral = deferral
+        return deferral.deadline
+    }
+
+    /// The configured peers the deferral waits for (those we offer graceful restart; dynamic neighbors excluded).
+    public mutating func expectEndOfRIB(from names: Set<String>) -> [Output] {
+        guard var deferral = restartDeferral else { return [] }
+        let ended = deferral.expect(names)
+        restartDeferral = deferral
+        return ended ? endRestartDeferral("no peer left to wait for") : []
+    }
+
+    /// The Selection_Deferral_Timer fired (RFC 4724 §4.1 (b)).
+    public mutating func restartDeferralTimerFired(now: Duration) -> [Output] {
+        guard var deferral = restartDeferral, deferral.timerFired(now: now) else { return [] }
+        restartDeferral = deferral
+        let waiting = deferral.awaiting.sorted().joined(separator: ", ")
+        return endRestartDeferral("selection deferral timer expired" + (waiting.isEmpty ? "" : ", no End-of-RIB from \(waiting)"))
+    }
+
+    /// Sends every deferred peer its table and End-of-RIB, in name order; from now on changes go out as they happen.
+    private mutating func endRestartDeferral(_ why: String) -> [Output] {
+        restartDeferral = nil
+        var out: [Output] = [.log(.info, "restart: advertisement resumes (\(why)) (RFC 4724 §4.1)", peer: nil)]
+        let deferred = deferredPeers
+        deferredPeers = [:]
+        for name in deferred.keys.sorted() where peers[name] != nil {
+            out += joinUpdateGroup(name, key: deferred[name]!)
         }
         return out
     }
@@ -218,6 +281,7 @@ public struct RouteEngine: Sendable {
     public mutating func peerDown(_ name: String, reason: DownReason? = nil, now: Duration = .zero) -> [Output] {
         guard let state = peers.removeValue(forKey: name) else { return [] }
         generator.removePeer(name)
+        deferredPeers[name] = nil
         if let reason, let out = gracefulRestartSessionDown(name, state: state, reason: reason, now: now) {
             return out
         }
@@ -350,6 +414,11 @@ public struct RouteEngine: Sendable {
         }
         peers[name] = peer
         out += advertise(routeChanges)
+        if var deferral = restartDeferral, hasReceivedEndOfRIB(from: name) {
+            let ended = deferral.endOfRIB(from: name)
+            restartDeferral = deferral
+            if ended { out += endRestartDeferral("every expected peer sent End-of-RIB") }
+        }
         // After a large withdrawal (a peer withdrawing a full table keeps its session) the unused attribute sets go.
         collectIfNeeded()
         return out
