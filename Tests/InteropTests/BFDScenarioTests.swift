@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: Apache-2.0
+// BFD end to end (issue #8; RFC 5880, 5881, 5882): swiftletd against FRR (bgpd + bfdd) and BIRD 2 (`protocol bfd`),
+// 300 ms × 3 on both sides, BGP hold time 9 s. Topology and peers: Support/BFDLab.swift (a bridge in between, so a
+// cut is silent: no carrier change, no ICMP, no RST). For each peer:
+//
+// 1. BGP Established and BFD Up on both sides, the peer's 10.77.0.0/24 in swiftletd's kernel table.
+// 2. The peer's bridge port is detached: we measure the time until swiftletd's BGP session is down and the route is
+//    gone from its kernel (BFD's Detection Time is 900 ms; the BGP hold timer alone would take up to 9 s).
+// 3. Re-attached: everything comes back.
+// 4. Swiftlet's port is detached: we measure the time until the peer's BFD session and BGP session are down.
+//
+// Each time is polled every 10 ms (plus one `ip`/`swiftletctl`/`vtysh`/`birdc` run per condition and round, so the
+// resolution is a few tens of ms). The numbers are printed as `BFD detection …` lines and kept in
+// /tmp/swiftlet-interop/bfd-detection.txt. Skipped unless BGP_INTEROP=1, root, and swiftletd is built.
+import Foundation
+import Testing
+
+extension InteropScenarios {
+    @Suite(
+        "BFD interop", .serialized, .enabled(if: Interop.enabled, "needs BGP_INTEROP=1 and root"),
+        .enabled(if: Interop.swiftletReady, "swiftletd is not built yet"))
+    struct BFDScenarioTests {
+        /// What a cut must take at most: the 900 ms Detection Time plus BGP teardown and one kernel batch.
+        static let bound: Duration = .seconds(1)
+
+        /// A peer under test: how to read its BFD and BGP state.
+        struct Peer {
+            var label: String
+            var daemon: any BGPDaemon
+            /// The peer's BGP session name for `isEstablished` (BIRD: protocol name; FRR: neighbor address).
+            var session: String
+            var bfdUp: () -> Bool
+        }
+
+        static func record(_ line: String) {
+            print(line)
+            let url = Lab.root.appendingPathComponent("bfd-detection.txt")
+            let stamped = "\(Date()) \(line)\n"
+            if let handle = try? FileHandle(forWritingTo: url) {
+                handle.seekToEndOfFile()
+                handle.write(Data(stamped.utf8))
+                try? handle.close()
+            } else {
+                try? stamped.write(to: url, atomically: true, encoding: .utf8)
+            }
+        }
+
+        /// Steps 1–4 above against `peer`.
+        static func cutBothWays(_ topology: BFDLab, swiftlet: SwiftletDaemon, peer: Peer) async throws {
+            let describe = {
+                "swiftletd:\n\(swiftlet.describe(peer: BFDLab.peerAddress))\n"
+                    + ((try? swiftlet.ctl(["show", "bfd"]).output) ?? "") + "\n\(peer.label):\n"
+                    + peer.daemon.describe(peer: peer.session)
+            }
+            func requireAllUp(_ step: String) async throws {
+                let up = await Poll.until(timeout: .seconds(30)) {
+                    ((try? swiftlet.isEstablished(peer: BFDLab.peerAddress)) ?? false)
+                        && ((try? peer.daemon.isEstablished(peer: peer.session)) ?? false)
+                        && BFDLab.bfdState(swiftlet) == "Up" && peer.bfdUp()
+                        && ((try? topology.swiftletHasRoute()) ?? false)
+                }
+                try #require(up, "\(step): BGP Established, BFD Up on both sides, route installed\n\(describe())")
+            }
+            try await requireAllUp("start")
+
+            // The peer's side fails: swiftletd must notice.
+            let cut = ContinuousClock.now
+            try topology.cut("p2", true)
+            let swiftletSide = measure(since: cut, [
+                "route": { try !topology.swiftletHasRoute() },
+                "bgp": { try !swiftlet.isEstablished(peer: BFDLab.peerAddress) },
+            ])
+            let peerSideToo = measure(since: cut, ["bfd": { !peer.bfdUp() }])
+            let routeGone = try #require(swiftletSide["route"], "route never removed\n\(describe())")
+            let bgpDown = try #require(swiftletSide["bgp"], "BGP never went down\n\(describe())")
+            let worst = max(routeGone, bgpDown)
+            record(
+                "BFD detection \(peer.label) peer-side cut: swiftletd BGP down \(ms(bgpDown)), route gone \(ms(routeGone)); "
+                    + "\(peer.label) BFD down \(peerSideToo["bfd"].map(ms) ?? "never")")
+            #expect(worst < bound, "swiftletd took \(ms(worst)) (bound \(ms(bound)))")
+            let protocols = (try? swiftlet.ctl(["show", "protocols", "all"]).output) ?? ""
+            #expect(protocols.contains("BFD Down"), "the session ended with Cease/BFD Down\n\(protocols)")
+            #expect(swiftlet.log.contains("forwarding failed"))
+
+            try topology.cut("p2", false)
+            try await requireAllUp("after the peer's side came back")
+
+            // Swiftlet's side fails: the peer must notice.
+            let cut2 = ContinuousClock.now
+            try topology.cut("p1", true)
+            let peerSide = measure(since: cut2, [
+                "bfd": { !peer.bfdUp() },
+                "bgp": { try !peer.daemon.isEstablished(peer: peer.session) },
+                "swiftlet": { try !topology.swiftletHasRoute() },
+            ])
+            let peerBFD = try #require(peerSide["bfd"], "\(peer.label) never saw BFD down\n\(describe())")
+            let peerBGP = try #require(peerSide["bgp"], "\(peer.label) never took BGP down\n\(describe())")
+            record(
+                "BFD detection \(peer.label) swiftlet-side cut: \(peer.label) BFD down \(ms(peerBFD)), BGP down \(ms(peerBGP)); "
+                    + "swiftletd route gone \(peerSide["swiftlet"].map(ms) ?? "never")")
+            #expect(peerBFD < bound, "\(peer.label) detected after \(ms(peerBFD))")
+            #expect(peerBGP < bound, "\(peer.label) ended BGP after \(ms(peerBGP))")
+            try topology.cut("p1", false)
+            try await requireAllUp("after Swiftlet's side came back")
+        }
+
+        static func ms(_ duration: Duration) -> String { "\(Int((duration.seconds * 1000).rounded())) ms" }
+
+        @Test("FRR (bgpd + bfdd): BFD Up both sides; a silent cut either way ends BGP and removes routes within 1 s")
+        func frr() async throws {
+            try await withLab("bfd-frr") { lab in
+                let topology = try BFDLab(lab)
+                let (frr, bfddConfig) = try topology.frr(lab)
+                try await frr.start()
+                _ = try topology.startBFDD(frr, config: bfddConfig)
+                let swiftlet = try topology.swiftlet()
+                try await swiftlet.start()
+                // Up in bfdd and in bgpd's view of it (bgpd acts on the latter).
+                let peer = Peer(
+                    label: "FRR", daemon: frr, session: BFDLab.swiftletAddress,
+                    bfdUp: { BFDLab.bfdState(frr) == "up" && BFDLab.bgpdBFDStatus(frr) == "Up" })
+                try await Self.cutBothWays(topology, swiftlet: swiftlet, peer: peer)
+            }
+        }
+
+        @Test("BIRD 2 (protocol bfd, bfd on): BFD Up both sides; a silent cut either way ends BGP and removes routes within 1 s")
+        func bird() async throws {
+            try await withLab("bfd-bird") { lab in
+                let topology = try BFDLab(lab)
+                let bird = try topology.bird()
+                try await bird.start()
+                let swiftlet = try topology.swiftlet()
+                try await swiftlet.start()
+                let peer = Peer(
+                    label: "BIRD", daemon: bird, session: "swiftlet", bfdUp: { BFDLab.bfdState(bird) == "Up" })
+                try await Self.cutBothWays(topology, swiftlet: swiftlet, peer: peer)
+            }
+        }
+    }
+}

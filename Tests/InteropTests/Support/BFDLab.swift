@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: Apache-2.0
+// The BFD scenarios' topology and peers: swiftletd ("sw", 10.200.1.1/24) and a peer ("peer", 10.200.1.2/24) on one
+// Ethernet segment through a bridge in a third namespace ("sbr"), so a link can fail silently: detaching one bridge
+// port stops every frame between the two while both hosts keep carrier, routes and addresses (what a failed switch
+// or a cut fibre beyond the first hop looks like; `ip link set down` would instead tell the other kernel at once).
+// Namespaces are named "swf-<pid>-<n>-<tag>" and removed with the lab. FRR runs zebra, bfdd and bgpd; BIRD runs its
+// `protocol bfd`. Both announce 10.77.0.0/24 to swiftletd.
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Swiftlet and one peer behind a bridge.
+struct BFDLab {
+    static let namespacePrefix = "swf-\(getpid())-"
+    static let swiftletAddress = "10.200.1.1"
+    static let peerAddress = "10.200.1.2"
+    static let announced = "10.77.0.0/24"
+    static let swiftletAS: UInt32 = 64512
+    static let peerAS: UInt32 = 64513
+
+    let sw: Namespace
+    let peer: Namespace
+    let bridge: Namespace
+
+    init(_ lab: Lab) throws {
+        let n = lab.id.split(separator: "-").last.map(String.init) ?? "0"
+        func namespace(_ tag: String) throws -> Namespace {
+            let ns = Namespace(name: "\(Self.namespacePrefix)\(n)-\(tag)", lab: lab)
+            try Shell.helper("ns_add", [ns.name])
+            lab.onTeardown { ns.delete() }
+            return ns
+        }
+        sw = try namespace("sw")
+        peer = try namespace("peer")
+        bridge = try namespace("sbr")
+        try Shell.helper("ns_veth", [sw.name, "veth0", "\(Self.swiftletAddress)/24", bridge.name, "p1", ""])
+        try Shell.helper("ns_veth", [peer.name, "veth0", "\(Self.peerAddress)/24", bridge.name, "p2", ""])
+        try bridge.run(["ip", "link", "add", "br0", "type", "bridge"])
+        try bridge.run(["ip", "link", "set", "br0", "up"])
+        try bridge.run(["ip", "link", "set", "p1", "master", "br0"])
+        try bridge.run(["ip", "link", "set", "p2", "master", "br0"])
+    }
+
+    /// Detaches (or re-attaches) the bridge port of Swiftlet's ("p1") or the peer's ("p2") side.
+    func cut(_ port: String, _ cut: Bool) throws {
+        try bridge.run(["ip", "link", "set", port] + (cut ? ["nomaster"] : ["master", "br0"]))
+    }
+
+    /// Whether `announced` is in Swiftlet's kernel table.
+    func swiftletHasRoute() throws -> Bool {
+        !(try sw.run(["ip", "-4", "route", "show", Self.announced]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            .isEmpty)
+    }
+
+    /// swiftletd with BFD 300 ms × 3 on every session (BGPConfiguration `bfd`), hold time 9 s.
+    func swiftlet() throws -> SwiftletDaemon {
+        try SwiftletDaemon(
+            sw,
+            config: SwiftletConfig(
+                asNumber: Self.swiftletAS, ipv4Address: "\(Self.swiftletAddress)/24", holdTime: 9,
+                peers: [.init(name: "peer", peerIP: Self.peerAddress, asNumber: Self.peerAS, holdTime: 9)],
+                configurationSpec: ["bfd: {minTxInterval: 300ms, minRxInterval: 300ms, multiplier: 3}"]))
+    }
+
+    /// The state ("Up", "Down", …) of swiftletd's BFD session with the peer, from `show bfd --json`.
+    static func bfdState(_ swiftlet: SwiftletDaemon) -> String? {
+        guard let result = try? swiftlet.ctl(["show", "bfd", "--json"]), result.ok else { return nil }
+        let row = SwiftletDaemon.objects(in: result.stdout).first { $0["peerAddress"] as? String == peerAddress }
+        return row?["state"] as? String
+    }
+
+    // MARK: BIRD
+
+    func bird() throws -> BirdDaemon {
+        let config = """
+            router id \(Self.peerAddress);
+            protocol device {}
+            protocol bfd {
+                interface "*" { min rx interval 300 ms; min tx interval 300 ms; multiplier 3; };
+            }
+            protocol static { ipv4; route \(Self.announced) blackhole; }
+            protocol bgp swiftlet {
+                local \(Self.peerAddress) as \(Self.peerAS);
+                neighbor \(Self.swiftletAddress) as \(Self.swiftletAS);
+                hold time 9;
+                keepalive time 3;
+                connect delay time 1;
+                connect retry time 2;
+                error wait time 1, 4;
+                bfd on;
+                ipv4 { import all; export all; };
+            }
+
+            """
+        return try BirdDaemon(peer, config: config)
+    }
+
+    /// BIRD's `show bfd sessions` state for Swiftlet's address ("Up", "Down", "Init"), nil when not listed.
+    static func bfdState(_ bird: BirdDaemon) -> String? {
+        guard let text = try? bird.birdc(["show", "bfd", "sessions"]) else { return nil }
+        let line = text.split(separator: "\n").first { $0.hasPrefix(swiftletAddress + " ") }
+        return line?.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).first.map(String.init)
+    }
+
+    // MARK: FRR
+
+    /// FRR's bgpd config (with `neighbor … bfd`) and bfdd's (the `bfd` node).
+    func frr(_ lab: Lab) throws -> (FRRDaemon, bfddConfig: URL) {
+        let bgpd = """
+            frr defaults traditional
+            hostname frr
+            log stdout debugging
+            debug bgp bfd
+            debug bgp neighbor-events
+            router bgp \(Self.peerAS)
+             bgp router-id \(Self.peerAddress)
+             no bgp ebgp-requires-policy
+             no bgp network import-check
+             neighbor \(Self.swiftletAddress) remote-as \(Self.swiftletAS)
+             neighbor \(Self.swiftletAddress) timers 3 9
+             neighbor \(Self.swiftletAddress) timers connect 2
+             neighbor \(Self.swiftletAddress) update-source \(Self.peerAddress)
+             neighbor \(Self.swiftletAddress) bfd
+             address-family ipv4 unicast
+              network \(Self.announced)
+             exit-address-family
+
+            """
+        let bfdd = """
+            frr defaults traditional
+            hostname frr
+            log stdout debugging
+            debug bfd peer
+            debug bfd zebra
+            bfd
+             peer \(Self.swiftletAddress)
+              receive-interval 300
+              transmit-interval 300
+              detect-multiplier 3
+             !
+            !
+
+            """
+        let daemon = try FRRDaemon(peer, config: bgpd)
+        let conf = try lab.write("\(peer.name)-bfdd.conf", bfdd)
+        try Shell.check(["chown", "frr:frr", conf.path])
+        return (daemon, conf)
+    }
+
+    /// bfdd in the peer's namespace and FRR pathspace. Start it once zebra runs (after `FRRDaemon.start`): zebra then
+    /// asks bgpd to replay its BFD registrations to it at once, where a bfdd started first reaches zebra only after
+    /// its own reconnect back-off (seconds), and until then bgpd follows no BFD session at all.
+    func startBFDD(_ frr: FRRDaemon, config: URL) throws -> BackgroundProcess {
+        try peer.spawn(
+            "\(frr.pathspace)-bfdd",
+            [
+                "/usr/lib/frr/bfdd", "-N", frr.pathspace, "-f", config.path, "-i",
+                "/var/run/frr/\(frr.pathspace)/bfdd.pid", "--log", "stdout",
+            ])
+    }
+
+    /// What bgpd believes of its BFD session with Swiftlet (`peerBfdInfo.status`: "Up", "Down", "Unknown"): only a
+    /// change seen there takes BGP down.
+    static func bgpdBFDStatus(_ frr: FRRDaemon) -> String? {
+        guard let text = try? frr.vtysh("show bgp neighbors \(swiftletAddress) json"),
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            let neighbor = object[swiftletAddress] as? [String: Any],
+            let info = neighbor["peerBfdInfo"] as? [String: Any]
+        else { return nil }
+        return info["status"] as? String
+    }
+
+    /// FRR's `show bfd peers json` status for Swiftlet's address ("up", "down", "init"), nil when not listed.
+    static func bfdState(_ frr: FRRDaemon) -> String? {
+        guard let text = try? frr.vtysh("show bfd peers json"),
+            let peers = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]]
+        else { return nil }
+        return peers.first { $0["peer"] as? String == swiftletAddress }?["status"] as? String
+    }
+}
+
+/// For each named condition, the time from `start` until it first held, polled every 10 ms until all held or
+/// `timeout` passed (those that never held are missing).
+func measure(
+    since start: ContinuousClock.Instant, timeout: Duration = .seconds(10), _ conditions: [String: () throws -> Bool]
+) -> [String: Duration] {
+    let clock = ContinuousClock()
+    var times: [String: Duration] = [:]
+    while times.count < conditions.count && clock.now - start < timeout {
+        for (name, condition) in conditions where times[name] == nil {
+            if (try? condition()) == true { times[name] = clock.now - start }
+        }
+        if times.count < conditions.count { usleep(10_000) }
+    }
+    return times
+}
