@@ -74,6 +74,8 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     /// The Selection_Deferral_Timer of our own restart (RFC 4724 §4.1), while it runs.
     private var deferralTimer: Task<Void, Never>?
     private var timerDeadlines: [TimerKey: Duration] = [:]
+    /// The span each HoldTimer was last armed with (its hold time), for `HoldTimerCheck` when it fires.
+    private var holdTimes: [TimerKey: Duration] = [:]
     private var listeners: [NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>] = []
     private var listenerTasks: [Task<Void, Never>] = []
     /// Incoming connections are numbered apart from each peer's own outgoing numbering.
@@ -252,12 +254,19 @@ public actor BGPSpeaker: BGPConnectionDelegate {
 
     private func register(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, id: ConnectionID, peer name: String) {
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        let timers = ConnectionTimers(channel: channel.channel, origin: startInstant) {
+            Task { await self.connectionSentKeepalive(id) }
+        }
+        channel.channel.pipeline.addHandler(ReceiveStamp(timers), position: .first).whenFailure { _ in }
         let handle = BGPConnectionHandle(
             id: id, remote: peers[name]!.definition.address, local: channel.channel.localAddress?.bgpAddress,
-            outbound: continuation)
+            outbound: continuation, timers: timers)
         connections[id] = (name, handle)
         let configuration = peers[name]!.definition.session
-        Task { await BGPConnection.run(channel: channel, id: id, configuration: configuration, outbound: stream, delegate: self) }
+        Task {
+            await BGPConnection.run(
+                channel: channel, id: id, configuration: configuration, outbound: stream, timers: timers, delegate: self)
+        }
     }
 
     // MARK: Dynamic neighbors
@@ -423,10 +432,28 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         perform(actions, for: name)
     }
 
+    public func connectionSentKeepalive(_ id: ConnectionID) {
+        guard let name = connections[id]?.peer, peers[name] != nil else { return }
+        peers[name]!.messagesOut[.keepalive, default: 0] += 1
+        perform(peers[name]!.fsm.sendProgressed(on: id, now: now), for: name)
+    }
+
     // MARK: Timers
 
     private func arm(_ timer: PeerTimer, deadline: Duration, peer name: String) {
         let key = TimerKey(peer: name, timer: timer)
+        if case .session(let id, .keepalive) = timer, let (established, negotiated) = peers[name]?.fsm.established,
+            established == id, let handle = connections[id]?.handle
+        {
+            // Established: the connection's event loop sends the KEEPALIVEs, so a burst of UPDATEs keeping this
+            // actor busy cannot delay them (issue #8). Before that, OPEN and the first KEEPALIVE keep their order
+            // through the writer queue.
+            timerDeadlines[key] = nil
+            timers.removeValue(forKey: key)?.task.cancel()
+            handle.keepalive(after: deadline - now, every: .seconds(Int(negotiated.keepaliveInterval)))
+            return
+        }
+        if case .session(_, .hold) = timer { holdTimes[key] = deadline - now }
         timerDeadlines[key] = deadline
         if let scheduled = timers[key], scheduled.wakesAt <= deadline { return }
         timers[key]?.task.cancel()
@@ -434,6 +461,8 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     }
 
     private func cancelTimer(_ key: TimerKey) {
+        if case .session(let id, .keepalive) = key.timer { connections[id]?.handle.stopKeepalives() }
+        holdTimes[key] = nil
         timerDeadlines[key] = nil
         timers.removeValue(forKey: key)?.task.cancel()
     }
@@ -459,7 +488,17 @@ public actor BGPSpeaker: BGPConnectionDelegate {
             schedule(key, at: deadline)  // the deadline moved later while we slept
             return
         }
+        // Bytes that arrived within the hold time but still wait behind a burst on this actor are not silence.
+        if case .session(let id, .hold) = key.timer, let holdTime = holdTimes[key],
+            case .deferred(let until) = HoldTimerCheck.check(
+                holdTime: holdTime, lastReceived: connections[id]?.handle.lastReceived, now: now)
+        {
+            timerDeadlines[key] = until
+            schedule(key, at: until)
+            return
+        }
         timerDeadlines[key] = nil
+        holdTimes[key] = nil
         guard peers[key.peer] != nil else { return }
         let actions = peers[key.peer]!.fsm.timerFired(key.timer, now: now)
         perform(actions, for: key.peer)
@@ -677,9 +716,10 @@ public actor BGPSpeaker: BGPConnectionDelegate {
         guard let peer = peers[name] else { return nil }
         let fsm = peer.fsm
         let info: String =
-            if fsm.state == .established { "Established" } else if !fsm.enabled { "Disabled" } else if engine.gracefulRestart.restarts[name] != nil {
-                // BIRD's state text while a peer's routes are kept for its restart (RFC 4724 §4.2).
-                "Graceful restart" + (fsm.lastError.map { " (\($0))" } ?? "")
+            if fsm.state == .established { "Established" } else if !fsm.enabled { "Disabled" } else if let restart = engine.gracefulRestart.restarts[name] {
+                // BIRD's state text while a peer's routes are kept for its restart (RFC 4724 §4.2), or long-lived
+                // stale (RFC 9494 §4.2).
+                (restart.isLongLived ? "Long-lived graceful restart" : "Graceful restart") + (fsm.lastError.map { " (\($0))" } ?? "")
             } else {
                 fsm.lastError.map { "\($0)" } ?? fsm.state.rawValue
             }
