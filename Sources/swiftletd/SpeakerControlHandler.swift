@@ -128,6 +128,9 @@ struct SpeakerControlHandler: ControlRequestHandler {
         case .fourOctetAS(let asn): "4-octet-as \(asn)"
         case .addPath(let entries): "add-path " + entries.map { "\($0.family) \($0.mode == 1 ? "receive" : $0.mode == 2 ? "send" : "send-receive")" }.joined(separator: ", ")
         case .gracefulRestart(let gr): "graceful-restart \(gr.restartTime)s" + (gr.restarting ? " restarting" : "")
+        case .longLivedGracefulRestart(let entries):
+            "long-lived-graceful-restart"
+                + entries.map { " \($0.family) \($0.staleTime)s" + ($0.forwardingPreserved ? " F" : "") }.joined(separator: ",")
         case .fqdn(let host, _): "fqdn \(host)"
         case .unknown(let code, _): "capability \(code)"
         default: capability.name
@@ -143,6 +146,9 @@ struct SpeakerControlHandler: ControlRequestHandler {
         for f in n.addPathReceive.sorted() { names.append("add-path \(f) receive") }
         for f in n.addPathSend.sorted() { names.append("add-path \(f) send") }
         if n.peerGracefulRestart != nil { names.append("graceful-restart (peer)") }
+        if n.peerLongLivedGracefulRestart != nil && n.localLongLivedGracefulRestart != nil {
+            names.append("long-lived-graceful-restart")
+        }
         return names
     }
 }

@@ -96,14 +96,30 @@ struct RouteReportTextTests {
             \tdecided by: AS path length
             \trejected by: AS path loop
             \tpolicy: checked by filter calico-in
+            \tstale: graceful restart (RFC 4724): kept until End-of-RIB or the restart time
 
             """
         #expect(render(RouteSamples.detailed, RouteQuery(prefix: "10.0.1.0/26", detail: true)) == expected)
-        // all leaves out only the three explanation lines.
+        // all leaves out only the four explanation lines.
         let all = render(RouteSamples.detailed, RouteQuery(all: true))
         #expect(all == expected.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.hasPrefix("\tdecided by") && !$0.hasPrefix("\trejected by") && !$0.hasPrefix("\tpolicy") }
+            .filter {
+                !$0.hasPrefix("\tdecided by") && !$0.hasPrefix("\trejected by") && !$0.hasPrefix("\tpolicy")
+                    && !$0.hasPrefix("\tstale")
+            }
             .joined(separator: "\n"))
+    }
+
+    @Test("detail: long-lived stale paths and received LLGR_STALE say so (RFC 9494 §4.2, §4.3)")
+    func longLivedStale() {
+        var path = RoutePath(best: true, from: "Mesh_10_0_0_2", sourceKind: .internal, nextHop: "10.0.0.2", communities: ["65535:6"])
+        #expect(RouteReportText.staleness(path) == "LLGR_STALE received (RFC 9494 §4.3): least preferred")
+        path.stale = true
+        #expect(RouteReportText.staleness(path) == "LLGR stale (RFC 9494): least preferred, kept until End-of-RIB or the long-lived stale time")
+        path.communities = ["65000:100"]
+        #expect(RouteReportText.staleness(path) == "graceful restart (RFC 4724): kept until End-of-RIB or the restart time")
+        path.stale = false
+        #expect(RouteReportText.staleness(path) == nil)
     }
 
     @Test("IPv4 before IPv6, each under its table; the peer views say whose table and which side of policy")

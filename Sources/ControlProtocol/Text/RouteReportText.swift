@@ -99,7 +99,20 @@ public enum RouteReportText {
         if let step = path.decidedBy { line("decided by", step.terminalSafe) }
         if let reason = path.rejectedBy { line("rejected by", reason.terminalSafe) }
         if let policy = path.policy { line("policy", policy.terminalSafe) }
+        if let stale = staleness(path) { line("stale", stale) }
         return out
+    }
+
+    /// Why a path is stale or least preferred: kept for a restarting peer (RFC 4724 §4.2), long-lived stale
+    /// (RFC 9494 §4.2, LLGR_STALE 65535:6 attached), or received with LLGR_STALE (§4.3).
+    package static func staleness(_ path: RoutePath) -> String? {
+        let longLived = path.communities.contains("65535:6")
+        switch (path.stale, longLived) {
+        case (true, true): return "LLGR stale (RFC 9494): least preferred, kept until End-of-RIB or the long-lived stale time"
+        case (true, false): return "graceful restart (RFC 4724): kept until End-of-RIB or the restart time"
+        case (false, true): return "LLGR_STALE received (RFC 9494 §4.3): least preferred"
+        case (false, false): return nil
+        }
     }
 
     /// BIRD's route info: the origin AS (the last AS of a path ending in a sequence), then i, e or ? for the origin.

@@ -85,6 +85,14 @@ struct MetricsCollector: Sendable {
 
         // MARK: Sessions
         let peers = await speaker.status()
+        // 1: the peer restarts and we keep its routes (RFC 4724 §4.2); 2: some are long-lived stale (RFC 9494 §4.2);
+        // 3: we restart and wait for its End-of-RIB before advertising (RFC 4724 §4.1).
+        let restartStates = await speaker.routing { engine in
+            var states: [String: Int] = [:]
+            for (name, restart) in engine.gracefulRestart.restarts { states[name] = restart.isLongLived ? 2 : 1 }
+            for name in engine.restartDeferral?.awaiting ?? [] where states[name] == nil { states[name] = 3 }
+            return states
+        }
         var perState: [PeerState: Int] = [:]
         for status in peers {
             perState[status.state, default: 0] += 1
@@ -142,8 +150,8 @@ struct MetricsCollector: Sendable {
             }
             gauge(
                 "swiftlet_bgp_graceful_restart_state",
-                "Graceful restart (RFC 4724) state of the session: 0 none (swiftletd does not restart gracefully or keep a peer's routes yet).",
-                peer, 0)
+                "Graceful restart state: 0 none, 1 the peer restarts and its routes are kept stale (RFC 4724), 2 some are long-lived stale (RFC 9494), 3 we restart and wait for its End-of-RIB.",
+                peer, restartStates[status.name] ?? 0)
             gauge(
                 "swiftlet_bgp_graceful_restart_peer_capable", "1 when the Established peer advertised the graceful restart capability.",
                 peer, status.negotiated?.peerGracefulRestart != nil ? 1 : 0)
