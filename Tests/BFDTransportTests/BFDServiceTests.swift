@@ -112,4 +112,51 @@ struct BFDServiceTests {
         await a.shutdown()
         await b.shutdown()
     }
+
+    @Test("Sessions stay Up while every cooperative-pool thread is busy: BFD runs on its own event loop thread")
+    func independentOfTheCooperativePool() async throws {
+        let base = 50_000 + Int.random(in: 0..<8_000)
+        func peer(_ name: String) -> BFDPeerConfiguration {
+            BFDPeerConfiguration(
+                name: name, remote: IPAddress("127.0.0.1")!, local: IPAddress("127.0.0.1")!, multihop: false,
+                timing: .init(desiredMinTXInterval: .milliseconds(100), requiredMinRXInterval: .milliseconds(100),
+                    detectMultiplier: 3))
+        }
+        let a = BFDService(
+            logger: Logger(label: "bfd-a"),
+            ports: BFDPorts(listenSingleHop: base, listenMultihop: base + 2, destinationSingleHop: base + 1,
+                destinationMultihop: base + 3))
+        let b = BFDService(
+            logger: Logger(label: "bfd-b"),
+            ports: BFDPorts(listenSingleHop: base + 1, listenMultihop: base + 3, destinationSingleHop: base,
+                destinationMultihop: base + 2))
+        let seen = Changes()
+        await a.observe { seen.append($0) }
+        await b.observe { seen.append($0) }
+        await a.apply([peer("B")])
+        await b.apply([peer("A")])
+        let up = await Self.poll {
+            let sa = await a.status().first
+            let sb = await b.status().first
+            return sa?.state == .up && sb?.state == .up && sa?.detectionTime == .milliseconds(300)
+                && sb?.detectionTime == .milliseconds(300)
+        }
+        try #require(up)
+        let before = seen.all.count
+
+        // Spin on more threads than the pool has, for 2 s (almost 7 Detection Times): a BFD built on Task.sleep in
+        // the pool, or on an actor sharing it, would miss its transmissions.
+        let end = ContinuousClock.now.advanced(by: .seconds(2))
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask { while ContinuousClock.now < end {} }
+            }
+        }
+        let changes = Array(seen.all.dropFirst(before))
+        #expect(changes.isEmpty, "state changes while the pool was busy: \(changes)")
+        let sa = await a.status().first?.state
+        #expect(sa == .up)
+        await a.shutdown()
+        await b.shutdown()
+    }
 }

@@ -3,7 +3,9 @@
 // 300 ms × 3 on both sides, BGP hold time 9 s. Topology and peers: Support/BFDLab.swift (a bridge in between, so a
 // cut is silent: no carrier change, no ICMP, no RST). For each peer:
 //
-// 1. BGP Established and BFD Up on both sides, the peer's 10.77.0.0/24 in swiftletd's kernel table.
+// 1. BGP Established and BFD Up on both sides with 300 ms × 3 in force (after Up, RFC 5880 §6.8.3 moves both sides
+//    from 1 s to 300 ms with a Poll Sequence; until it ends, detection takes up to 3 s), the peer's 10.77.0.0/24 in
+//    swiftletd's kernel table.
 // 2. The peer's bridge port is detached: we measure the time until swiftletd's BGP session is down and the route is
 //    gone from its kernel (BFD's Detection Time is 900 ms; the BGP hold timer alone would take up to 9 s).
 // 3. Re-attached: everything comes back.
@@ -30,6 +32,8 @@ extension InteropScenarios {
             /// The peer's BGP session name for `isEstablished` (BIRD: protocol name; FRR: neighbor address).
             var session: String
             var bfdUp: () -> Bool
+            /// Up with Swiftlet's 300 ms intervals in force (the Poll Sequence after Up has ended).
+            var bfdFast: () -> Bool
         }
 
         static func record(_ line: String) {
@@ -57,11 +61,14 @@ extension InteropScenarios {
                     ((try? swiftlet.isEstablished(peer: BFDLab.peerAddress)) ?? false)
                         && ((try? peer.daemon.isEstablished(peer: peer.session)) ?? false)
                         && BFDLab.bfdState(swiftlet) == "Up" && peer.bfdUp()
+                        && BFDLab.bfdFast(swiftlet) && peer.bfdFast()
                         && ((try? topology.swiftletHasRoute()) ?? false)
                 }
-                try #require(up, "\(step): BGP Established, BFD Up on both sides, route installed\n\(describe())")
+                try #require(
+                    up, "\(step): BGP Established, BFD Up at 300 ms × 3 on both sides, route installed\n\(describe())")
             }
             try await requireAllUp("start")
+            record("BFD show bfd (\(peer.label)):\n" + ((try? swiftlet.ctl(["show", "bfd"]).output) ?? ""))
 
             // The peer's side fails: swiftletd must notice.
             let cut = ContinuousClock.now
@@ -118,7 +125,8 @@ extension InteropScenarios {
                 // Up in bfdd and in bgpd's view of it (bgpd acts on the latter).
                 let peer = Peer(
                     label: "FRR", daemon: frr, session: BFDLab.swiftletAddress,
-                    bfdUp: { BFDLab.bfdState(frr) == "up" && BFDLab.bgpdBFDStatus(frr) == "Up" })
+                    bfdUp: { BFDLab.bfdState(frr) == "up" && BFDLab.bgpdBFDStatus(frr) == "Up" },
+                    bfdFast: { BFDLab.bfdFast(frr) })
                 try await Self.cutBothWays(topology, swiftlet: swiftlet, peer: peer)
             }
         }
@@ -132,7 +140,8 @@ extension InteropScenarios {
                 let swiftlet = try topology.swiftlet()
                 try await swiftlet.start()
                 let peer = Peer(
-                    label: "BIRD", daemon: bird, session: "swiftlet", bfdUp: { BFDLab.bfdState(bird) == "Up" })
+                    label: "BIRD", daemon: bird, session: "swiftlet", bfdUp: { BFDLab.bfdState(bird) == "Up" },
+                    bfdFast: { BFDLab.bfdFast(bird) })
                 try await Self.cutBothWays(topology, swiftlet: swiftlet, peer: peer)
             }
         }

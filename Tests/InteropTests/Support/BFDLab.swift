@@ -71,6 +71,16 @@ struct BFDLab {
         return row?["state"] as? String
     }
 
+    /// Whether swiftletd's session runs at 300 ms with a 900 ms Detection Time: after Up, RFC 5880 §6.8.3 has both
+    /// sides go from 1 s to the configured intervals through a Poll Sequence, and until it ends a cut takes up to
+    /// 3 s to detect.
+    static func bfdFast(_ swiftlet: SwiftletDaemon) -> Bool {
+        guard let result = try? swiftlet.ctl(["show", "bfd", "--json"]), result.ok,
+            let row = SwiftletDaemon.objects(in: result.stdout).first(where: { $0["peerAddress"] as? String == peerAddress })
+        else { return false }
+        return (row["transmitMilliseconds"] as? Double) == 300 && (row["detectionMilliseconds"] as? Double) == 900
+    }
+
     // MARK: BIRD
 
     func bird() throws -> BirdDaemon {
@@ -97,11 +107,23 @@ struct BFDLab {
         return try BirdDaemon(peer, config: config)
     }
 
-    /// BIRD's `show bfd sessions` state for Swiftlet's address ("Up", "Down", "Init"), nil when not listed.
-    static func bfdState(_ bird: BirdDaemon) -> String? {
+    /// BIRD's `show bfd sessions` row for Swiftlet's address (`IP address, Interface, State, Since, Interval,
+    /// Timeout`), nil when not listed.
+    static func bfdRow(_ bird: BirdDaemon) -> [String]? {
         guard let text = try? bird.birdc(["show", "bfd", "sessions"]) else { return nil }
         let line = text.split(separator: "\n").first { $0.hasPrefix(swiftletAddress + " ") }
-        return line?.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).first.map(String.init)
+        return line?.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    /// BIRD's state for Swiftlet's address ("Up", "Down", "Init").
+    static func bfdState(_ bird: BirdDaemon) -> String? {
+        bfdRow(bird).flatMap { $0.count > 2 ? $0[2] : nil }
+    }
+
+    /// BIRD's session is Up with a 0.900 s timeout (Swiftlet's 300 ms × 3 in force).
+    static func bfdFast(_ bird: BirdDaemon) -> Bool {
+        guard let row = bfdRow(bird), row.count >= 6 else { return false }
+        return row[2] == "Up" && row[5] == "0.900"
     }
 
     // MARK: FRR
@@ -172,12 +194,21 @@ struct BFDLab {
         return info["status"] as? String
     }
 
-    /// FRR's `show bfd peers json` status for Swiftlet's address ("up", "down", "init"), nil when not listed.
-    static func bfdState(_ frr: FRRDaemon) -> String? {
+    /// FRR's `show bfd peers json` entry for Swiftlet's address.
+    static func bfdPeer(_ frr: FRRDaemon) -> [String: Any]? {
         guard let text = try? frr.vtysh("show bfd peers json"),
             let peers = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]]
         else { return nil }
-        return peers.first { $0["peer"] as? String == swiftletAddress }?["status"] as? String
+        return peers.first { $0["peer"] as? String == swiftletAddress }
+    }
+
+    /// FRR's status for Swiftlet's address ("up", "down", "init"), nil when not listed.
+    static func bfdState(_ frr: FRRDaemon) -> String? { bfdPeer(frr)?["status"] as? String }
+
+    /// bfdd has Swiftlet's 300 ms transmit interval (its Detection Time 900 ms) in force.
+    static func bfdFast(_ frr: FRRDaemon) -> Bool {
+        guard let peer = bfdPeer(frr) else { return false }
+        return peer["status"] as? String == "up" && (peer["remote-transmit-interval"] as? Int) == 300
     }
 }
 
