@@ -33,6 +33,15 @@ extension PeerDefinition {
         session.gracefulRestart = GracefulRestartCapability(
             flags: Self.notificationFlag, restartTime: spec.gracefulRestartTime ?? Self.defaultRestartTime,
             families: spec.families.map { .init(family: $0, forwardingPreserved: configuration.kernel.programRoutes) })
+        // RFC 9494: with `graceful restart;`, BIRD's default is `long lived graceful restart aware`, which sends the
+        // LLGR capability with no families: we keep peers' routes long-lived when they ask (helper), and ask nobody
+        // to keep ours. `longLivedGracefulRestart` stale times add our families (F bit as for graceful restart), so
+        // peers keep our routes, depreferenced, that long after the restart time.
+        session.longLivedGracefulRestart = spec.families.compactMap { family in
+            guard let time = spec.longLivedStaleTimes[family], time > 0 else { return nil }
+            return LongLivedGracefulRestartEntry(
+                family: family, forwardingPreserved: configuration.kernel.programRoutes, staleTime: time)
+        }
         let routing = RoutingPeer(
             name: spec.name, filters: spec.filters, nextHopMode: spec.nextHopMode.routing,
             isReflectorClient: spec.routeReflectorClient, allowASIn: Int(spec.allowedLocalASNumbers ?? 0),
