@@ -22,8 +22,12 @@ extension InteropScenarios {
         "BFD interop", .serialized, .enabled(if: Interop.enabled, "needs BGP_INTEROP=1 and root"),
         .enabled(if: Interop.swiftletReady, "swiftletd is not built yet"))
     struct BFDScenarioTests {
-        /// What a cut must take at most: the 900 ms Detection Time plus BGP teardown and one kernel batch.
+        /// What a cut may take on swiftletd's side: the 900 ms Detection Time (at most; 600–900 ms after the cut,
+        /// depending on when the last packet came) plus BGP teardown, one kernel batch and the poll's resolution.
         static let bound: Duration = .seconds(1)
+        /// The peer's side: its own 900 ms plus a poll round of three CLI runs (`vtysh`/`birdc`, ~30–60 ms each),
+        /// which puts FRR at up to ~990 ms in our runs; 1.2 s keeps the check about the peer, not about vtysh.
+        static let peerBound: Duration = .milliseconds(1200)
 
         /// A peer under test: how to read its BFD and BGP state.
         struct Peer {
@@ -105,15 +109,15 @@ extension InteropScenarios {
             record(
                 "BFD detection \(peer.label) swiftlet-side cut: \(peer.label) BFD down \(ms(peerBFD)), BGP down \(ms(peerBGP)); "
                     + "swiftletd route gone \(peerSide["swiftlet"].map(ms) ?? "never")")
-            #expect(peerBFD < bound, "\(peer.label) detected after \(ms(peerBFD))")
-            #expect(peerBGP < bound, "\(peer.label) ended BGP after \(ms(peerBGP))")
+            #expect(peerBFD < peerBound, "\(peer.label) detected after \(ms(peerBFD))")
+            #expect(peerBGP < peerBound, "\(peer.label) ended BGP after \(ms(peerBGP))")
             try topology.cut("p1", false)
             try await requireAllUp("after Swiftlet's side came back")
         }
 
         static func ms(_ duration: Duration) -> String { "\(Int((duration.seconds * 1000).rounded())) ms" }
 
-        @Test("FRR (bgpd + bfdd): BFD Up both sides; a silent cut either way ends BGP and removes routes within 1 s")
+        @Test("FRR (bgpd + bfdd): BFD Up both sides; a silent cut of FRR's side ends swiftletd's BGP session and removes the route within 1 s, and FRR detects a cut of Swiftlet's side")
         func frr() async throws {
             try await withLab("bfd-frr") { lab in
                 let topology = try BFDLab(lab)
@@ -131,7 +135,7 @@ extension InteropScenarios {
             }
         }
 
-        @Test("BIRD 2 (protocol bfd, bfd on): BFD Up both sides; a silent cut either way ends BGP and removes routes within 1 s")
+        @Test("BIRD 2 (protocol bfd, bfd on): BFD Up both sides; a silent cut of BIRD's side ends swiftletd's BGP session and removes the route within 1 s, and BIRD detects a cut of Swiftlet's side")
         func bird() async throws {
             try await withLab("bfd-bird") { lab in
                 let topology = try BFDLab(lab)
