@@ -31,6 +31,9 @@ extension InteropScenarios {
             var restarterGaps: [Duration]
             /// node-1's proto bird deletions seen by `ip monitor route` from before the kill until the end.
             var restarterDeletions: [String]
+            /// node-2 logged "kept stale" / its End-of-RIB sweep.
+            var helperKeptStale: Bool
+            var helperSwept: Bool
             /// The longest time between two kernel samples of either recorder.
             var sampleSpacing: Duration
             var summary: String
@@ -50,7 +53,9 @@ extension InteropScenarios {
             for daemon in daemons { try await daemon.start() }
             let describe = { cluster.describe(daemons) }
             try await Scenario.requireMesh(cluster, daemons)
-            try await KernelCluster.requireConverged("plain routes", describe: describe) { try Scenario.routeProblems(cluster) }
+            try await KernelCluster.requireConverged("plain routes", describe: describe) {
+                try Scenario.routeProblems(cluster)
+            }
             try await Scenario.requirePodTraffic(cluster, describe: describe)
             let (n1, n2) = (cluster.hosts[0], cluster.hosts[1])
             let restarter = daemons[0]
@@ -79,7 +84,9 @@ extension InteropScenarios {
             let establishedAt = helperKernel.now
             // node-1 sweeps its previous run's routes once node-2 sent End-of-RIB (nothing is stale here: all of them
             // are relearned); the timer would take 120 s.
-            let swept = await Poll.until(timeout: .seconds(30), every: .milliseconds(100)) { Scenario.kernelSynced(restarter) }
+            let swept = await Poll.until(timeout: .seconds(30), every: .milliseconds(100)) {
+                Scenario.kernelSynced(restarter)
+            }
             let sweptAt = helperKernel.now
             guard swept else { throw HarnessError("node-1 never swept after the restart\n\(describe())") }
 
@@ -91,6 +98,13 @@ extension InteropScenarios {
                 .filter { $0.hasPrefix("Deleted") && $0.contains("proto bird") }
 
             let helperLog = Measure.logLines(daemons[1].log, containing: ["graceful restart", "End-of-RIB"])
+            // node-2's helper: from "kept stale" to the sweep at node-1's End-of-RIB (recorder time).
+            let keptStaleAt = Measure.logTime(
+                daemons[1].log, ["graceful restart:", "kept stale"], after: helperKernel.startedDate
+            ).map(helperKernel.at)
+            let helperSweptAt = Measure.logTime(
+                daemons[1].log, ["End-of-RIB for", "stale paths swept"], after: helperKernel.startedDate
+            ).map(helperKernel.at)
             let summary = """
                 \(label): \(sent) sent, \(received) received; kill at \(Measure.s(killedAt)) s, node-2 saw the session \
                 down at \(Measure.s(downAt)), node-1 started at \(Measure.s(startedAt)), Established at \
@@ -106,6 +120,7 @@ extension InteropScenarios {
                     "sent": "\(sent)", "lost": "\(sent - received)",
                     "down_to_established_s": Measure.s(establishedAt - downAt),
                     "kill_to_node1_sweep_s": Measure.s(sweptAt - killedAt),
+                    "node2_stale_s": Measure.s(helperSweptAt.flatMap { swept in keptStaleAt.map { swept - $0 } }),
                     "node2_samples_without_node1_block":
                         "\(RouteRecorder.gaps(helperSamples, prefix: n1.node.block).count)",
                 ])
@@ -115,7 +130,7 @@ extension InteropScenarios {
             return Outcome(
                 sent: sent, received: received,
                 helperGaps: RouteRecorder.gaps(helperSamples, prefix: n1.node.block), restarterGaps: restarterGaps,
-                restarterDeletions: deletions,
+                restarterDeletions: deletions, helperKeptStale: keptStaleAt != nil, helperSwept: helperSweptAt != nil,
                 sampleSpacing: max(RouteRecorder.maxSpacing(helperSamples), RouteRecorder.maxSpacing(restarterSamples)),
                 summary: summary)
         }
@@ -128,6 +143,7 @@ extension InteropScenarios {
                 let outcome = try await Self.killAndRecover(lab, restartTime: nil, label: "gr")
                 #expect(outcome.sent > 0 && outcome.received == outcome.sent, "\(outcome.summary)")
                 #expect(outcome.sampleSpacing < .seconds(1), "the kernel recorders fell behind: \(outcome.summary)")
+                #expect(outcome.helperKeptStale && outcome.helperSwept, "node-2's helper log: \(outcome.summary)")
                 #expect(outcome.helperGaps.isEmpty, "node-2 lost node-1's block at \(outcome.helperGaps)")
                 #expect(outcome.restarterGaps.isEmpty, "node-1 lost a route at \(outcome.restarterGaps)")
                 #expect(
@@ -144,6 +160,7 @@ extension InteropScenarios {
                 let outcome = try await Self.killAndRecover(lab, restartTime: 0, label: "restart-time-0")
                 #expect(outcome.sent > 0 && outcome.received < outcome.sent, "\(outcome.summary)")
                 #expect(!outcome.helperGaps.isEmpty, "node-2 kept node-1's block: \(outcome.summary)")
+                #expect(!outcome.helperKeptStale, "node-2 kept node-1's routes stale: \(outcome.summary)")
                 // node-1's own kernel is not the difference: it keeps its routes either way.
                 #expect(outcome.restarterGaps.isEmpty, "node-1 lost a route at \(outcome.restarterGaps)")
             }

@@ -51,6 +51,8 @@ final class RouteRecorder: Sendable {
     let ns: Namespace
     let proto: String
     let started = ContinuousClock.now
+    /// The wall clock at `started`, to place swiftletd's log lines (`ts=`) on the samples' time line.
+    let startedDate = Date()
     private let samples = Mutex<[Sample]>([])
     private let running = Atomic<Bool>(true)
     private let finished = Atomic<Bool>(false)
@@ -74,6 +76,9 @@ final class RouteRecorder: Sendable {
     /// Time since the recorder started (the time base of the samples).
     var now: Duration { ContinuousClock.now - started }
 
+    /// `date` on the samples' time line.
+    func at(_ date: Date) -> Duration { .milliseconds(Int((date.timeIntervalSince(startedDate) * 1000).rounded())) }
+
     /// Stops sampling (waits for the sampling task) and returns every sample.
     func stop() async -> [Sample] {
         running.store(false, ordering: .relaxed)
@@ -85,7 +90,7 @@ final class RouteRecorder: Sendable {
 
     /// Whether a canonical route line is for destination `prefix` ("P via …" or "blackhole P …").
     static func isRoute(_ line: String, for prefix: String) -> Bool {
-        line.hasPrefix("\(prefix) ") || line.hasPrefix("blackhole \(prefix) ") || line.hasPrefix("unreachable \(prefix) ")
+        ["", "blackhole ", "unreachable "].contains { line.hasPrefix("\($0)\(prefix) ") }
     }
 
     /// The samples in `window` (times since start) without a route for `prefix`.
@@ -136,6 +141,19 @@ enum Measure {
     /// Prints one "GR-MEASURE case key=value …" line (collected from the test output into docs/operations.md).
     static func record(_ scenario: String, _ fields: KeyValuePairs<String, String>) {
         print("GR-MEASURE \(scenario) " + fields.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+    }
+
+    /// The `ts=` time of the first line of swiftletd's log at or after `after` that contains every one of `needles`.
+    static func logTime(_ text: String, _ needles: [String], after: Date = .distantPast) -> Date? {
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for line in text.split(separator: "\n") where needles.allSatisfy({ line.contains($0) }) {
+            guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("ts=") }),
+                let date = format.date(from: String(field.dropFirst(3)))
+            else { continue }
+            if date >= after { return date }
+        }
+        return nil
     }
 
     /// The lines of a log containing any of `needles` (graceful restart events in swiftletd's log), for the record.
