@@ -73,6 +73,8 @@ extension InteropScenarios {
             }
             try await requireAllUp("start")
             record("BFD show bfd (\(peer.label)):\n" + ((try? swiftlet.ctl(["show", "bfd"]).output) ?? ""))
+            let negotiated = (try? swiftlet.ctl(["show", "protocols", "all"]).output) ?? ""
+            #expect(negotiated.contains("graceful-restart (peer)"), "the peer offers graceful restart\n\(negotiated)")
 
             // The peer's side fails: swiftletd must notice.
             let cut = ContinuousClock.now

@@ -22,7 +22,9 @@ public struct LogLevelError: Error, Hashable, Sendable, CustomStringConvertible 
 public struct LogLevels: Hashable, Sendable {
     /// The logger labels swiftletd uses. `rib` and `datastore` are reserved for the routing engine and the
     /// configuration source; the routing engine's lines currently come out under `session`.
-    public static let subsystems = ["swiftletd", "session", "rib", "kernel", "datastore", "control", "bird-socket", "metrics"]
+    public static let subsystems = [
+        "swiftletd", "session", "rib", "kernel", "datastore", "control", "bird-socket", "metrics", "bfd",
+    ]
 
     /// The level of every subsystem not named.
     public var defaultLevel: LogSeverity

@@ -54,6 +54,10 @@ struct BFDLab {
             .isEmpty)
     }
 
+    /// Both peers offer graceful restart with their IPv4 routes (BIRD `graceful restart on`, FRR `bgp
+    /// graceful-restart`): had swiftletd taken the BFD failure for a lost connection, it would keep their routes as
+    /// stale for 120 s; it must remove them at once (RFC 5882 §4.3).
+    ///
     /// swiftletd with BFD 300 ms × 3 on every session (BGPConfiguration `bfd`), hold time 9 s.
     func swiftlet() throws -> SwiftletDaemon {
         try SwiftletDaemon(
@@ -100,6 +104,7 @@ struct BFDLab {
                 connect retry time 2;
                 error wait time 1, 4;
                 bfd on;
+                graceful restart on;
                 ipv4 { import all; export all; };
             }
 
@@ -140,6 +145,7 @@ struct BFDLab {
              bgp router-id \(Self.peerAddress)
              no bgp ebgp-requires-policy
              no bgp network import-check
+             bgp graceful-restart
              neighbor \(Self.swiftletAddress) remote-as \(Self.swiftletAS)
              neighbor \(Self.swiftletAddress) timers 3 9
              neighbor \(Self.swiftletAddress) timers connect 2
