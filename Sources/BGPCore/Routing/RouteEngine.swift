@@ -480,7 +480,8 @@ public struct RouteEngine: Sendable {
         if !plan.longLived.isEmpty {
             let before = locRIB.pathCount(from: name)
             changes += enterLongLivedStale(name, families: plan.longLived)
-            messages.append(longLivedMessage(name, families: plan.longLived, removed: before - locRIB.pathCount(from: name)))
+            messages.append(
+                longLivedMessage(name, families: plan.longLived, removed: before - locRIB.pathCount(from: name), now: now))
         }
         var out = withdrawn(
             changes, count: held - locRIB.pathCount(from: name), peer: name, messages.joined(separator: "; "))
@@ -554,7 +555,8 @@ public struct RouteEngine: Sendable {
         if !plan.longLived.isEmpty {
             let before = locRIB.pathCount(from: name)
             changes += enterLongLivedStale(name, families: plan.longLived)
-            messages.append(longLivedMessage(name, families: plan.longLived, removed: before - locRIB.pathCount(from: name)))
+            messages.append(
+                longLivedMessage(name, families: plan.longLived, removed: before - locRIB.pathCount(from: name), now: now))
         }
         var out = advertise(changes)
         collectIfNeeded()
@@ -620,9 +622,9 @@ public struct RouteEngine: Sendable {
         return changes
     }
 
-    private func longLivedMessage(_ name: String, families: Set<AddressFamily>, removed: Int) -> String {
+    private func longLivedMessage(_ name: String, families: Set<AddressFamily>, removed: Int, now: Duration) -> String {
         let deadlines = families.sorted().compactMap { family in
-            gracefulRestart.restarts[name]?.longLived[family].map { "\(family) until \($0.components.seconds) s" }
+            gracefulRestart.restarts[name]?.longLived[family].map { "\(family) for \(($0 - now).components.seconds) s" }
         }
         return "long-lived graceful restart: paths of \(deadlines.joined(separator: ", ")) kept with LLGR_STALE, "
             + "least preferred; \(removed) paths with NO_LLGR removed"
