@@ -22,6 +22,8 @@ extension InteropScenarios {
         .enabled(if: Interop.enabled, "needs BGP_INTEROP=1 and root"))
     struct GracefulRestartRecoveryTests {
         typealias Scenario = KernelScenarioTests
+        /// A proto bird route left by the killed run that nobody announces.
+        static let leftover = "10.99.9.0/24"
 
         struct Outcome {
             var sent: Int
@@ -31,6 +33,10 @@ extension InteropScenarios {
             var restarterGaps: [Duration]
             /// node-1's proto bird deletions seen by `ip monitor route` from before the kill until the end.
             var restarterDeletions: [String]
+            /// node-1's samples without the previous run's leftover route before node-1 logged its sweep (all of them
+            /// if it logged none), and whether the leftover is still there at the end.
+            var leftoverGapsBeforeSweep: [Duration]
+            var leftoverAtEnd: Bool
             /// node-2 logged "kept stale" / its End-of-RIB sweep.
             var helperKeptStale: Bool
             var helperSwept: Bool
@@ -72,6 +78,13 @@ extension InteropScenarios {
             guard await restarter.mainProcess?.waitExit() ?? true else {
                 throw HarnessError("swiftletd node-1 survived SIGKILL")
             }
+            // A route of the killed run that nothing announces any more: the restarted swiftletd must keep it until
+            // every peer's End-of-RIB and then delete it (its sweep), like the routes it does relearn.
+            try Shell.check([
+                "ip", "-n", n1.ns.name, "route", "add", leftover, "via", n2.node.address, "proto", "bird",
+                "metric", "1024",
+            ])
+            let leftoverAddedAt = restarterKernel.now
             // node-2 sees the session go down (the helper keeps or drops node-1's routes now).
             guard await daemons[1].waitNotEstablished(peer: n1.node.address, timeout: .seconds(15)) else {
                 throw HarnessError("node-2 never saw node-1's session go down\n\(describe())")
@@ -95,7 +108,11 @@ extension InteropScenarios {
             let restarterSamples = await restarterKernel.stop()
             let endMark = try await monitor.mark()
             let deletions = monitor.lines(between: startMark, and: endMark)
-                .filter { $0.hasPrefix("Deleted") && $0.contains("proto bird") }
+                .filter { $0.hasPrefix("Deleted") && $0.contains("proto bird") && !$0.contains(leftover) }
+            // node-1's own sweep after node-2's End-of-RIB (the new process's log).
+            let restarterSweepAt = Measure.logTime(
+                restarter.log, ["every peer sent End-of-RIB"], after: restarterKernel.startedDate
+            ).map(restarterKernel.at)
 
             let helperLog = Measure.logLines(daemons[1].log, containing: ["graceful restart", "End-of-RIB"])
             // node-2's helper: from "kept stale" to the sweep at node-1's End-of-RIB (recorder time).
@@ -110,6 +127,8 @@ extension InteropScenarios {
                 down at \(Measure.s(downAt)), node-1 started at \(Measure.s(startedAt)), Established at \
                 \(Measure.s(establishedAt)), node-1 swept at \(Measure.s(sweptAt)) (recorder time); \
                 \(helperSamples.count)/\(restarterSamples.count) kernel samples on node-2/node-1
+                node-1's leftover \(leftover): \(RouteRecorder.transitions(restarterSamples, prefix: leftover)), \
+                node-1 logged its sweep at \(Measure.s(restarterSweepAt))
                 node-2's route for node-1's block: \(RouteRecorder.transitions(helperSamples, prefix: n1.node.block))
                 node-2 log:
                 \(helperLog.joined(separator: "\n"))
@@ -120,17 +139,26 @@ extension InteropScenarios {
                     "sent": "\(sent)", "lost": "\(sent - received)",
                     "down_to_established_s": Measure.s(establishedAt - downAt),
                     "kill_to_node1_sweep_s": Measure.s(sweptAt - killedAt),
+                    "node1_leftover_kept_s": Measure.s(restarterSweepAt.map { $0 - leftoverAddedAt }),
                     "node2_stale_s": Measure.s(helperSweptAt.flatMap { swept in keptStaleAt.map { swept - $0 } }),
                     "node2_samples_without_node1_block":
                         "\(RouteRecorder.gaps(helperSamples, prefix: n1.node.block).count)",
                 ])
             print(summary)
+            // From one sample after the route was added (a sample stamped later may have been read earlier) to the
+            // sweep logged by node-1.
+            let windowStart = leftoverAddedAt + .milliseconds(250)
+            let windowEnd = max(windowStart, (restarterSweepAt ?? restarterSamples.last?.at ?? .zero) - .milliseconds(20))
+            let leftoverWindow = windowStart...windowEnd
             var restarterGaps = RouteRecorder.gaps(restarterSamples, prefix: n2.node.block)
             restarterGaps += RouteRecorder.gaps(restarterSamples, prefix: n1.node.block)
             return Outcome(
                 sent: sent, received: received,
                 helperGaps: RouteRecorder.gaps(helperSamples, prefix: n1.node.block), restarterGaps: restarterGaps,
-                restarterDeletions: deletions, helperKeptStale: keptStaleAt != nil, helperSwept: helperSweptAt != nil,
+                restarterDeletions: deletions,
+                leftoverGapsBeforeSweep: RouteRecorder.gaps(restarterSamples, prefix: leftover, in: leftoverWindow),
+                leftoverAtEnd: restarterSamples.last?.routes.contains { RouteRecorder.isRoute($0, for: leftover) } ?? true,
+                helperKeptStale: keptStaleAt != nil, helperSwept: helperSweptAt != nil,
                 sampleSpacing: max(RouteRecorder.maxSpacing(helperSamples), RouteRecorder.maxSpacing(restarterSamples)),
                 summary: summary)
         }
@@ -146,6 +174,10 @@ extension InteropScenarios {
                 #expect(outcome.helperKeptStale && outcome.helperSwept, "node-2's helper log: \(outcome.summary)")
                 #expect(outcome.helperGaps.isEmpty, "node-2 lost node-1's block at \(outcome.helperGaps)")
                 #expect(outcome.restarterGaps.isEmpty, "node-1 lost a route at \(outcome.restarterGaps)")
+                #expect(
+                    outcome.leftoverGapsBeforeSweep.isEmpty,
+                    "node-1 deleted \(Self.leftover) before its End-of-RIB sweep: \(outcome.leftoverGapsBeforeSweep)")
+                #expect(!outcome.leftoverAtEnd, "node-1 never swept \(Self.leftover): \(outcome.summary)")
                 #expect(
                     outcome.restarterDeletions.isEmpty,
                     "node-1's kernel deleted routes:\n\(outcome.restarterDeletions.joined(separator: "\n"))")
