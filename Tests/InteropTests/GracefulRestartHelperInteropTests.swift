@@ -228,15 +228,23 @@ enum GracefulRestartHelperScenario {
         let sweptAt = Measure.logTime(
             swiftlet.log, ["End-of-RIB for", "stale paths swept"], after: swiftletKernel.startedDate
         ).map(swiftletKernel.at)
+        // The session as swiftletd logged it (the polls above see it up to 200 ms late).
+        let downDate = Measure.logTime(swiftlet.log, ["session down"], after: swiftletKernel.startedDate)
+        let upLogged = downDate.flatMap { Measure.logTime(swiftlet.log, ["session established"], after: $0) }
+            .map(swiftletKernel.at)
+        let downLogged = downDate.map(swiftletKernel.at)
         let firstDroppedAbsence = RouteRecorder.firstAbsence(samples, prefix: dropped, after: stoppedAt)
         let blockGaps = RouteRecorder.gaps(samples, prefix: n2.node.block, in: stoppedAt...samples.last!.at)
         let summary = """
             \(label): \(sent) sent, \(received) received; (node-1 recorder time) peer stopped at \
-            \(Measure.s(stoppedAt)) s, exited at \(Measure.s(exitedAt)), node-1 saw the session down at \(Measure.s(downAt)), peer started at \
-            \(Measure.s(restartedAt)), Established at \(Measure.s(upAt)), \(dropped) first missing at \
+            \(Measure.s(stoppedAt)) s, exited at \(Measure.s(exitedAt)), node-1 saw the session down at \
+            \(Measure.s(downAt)), peer started at \(Measure.s(restartedAt)), Established at \(Measure.s(upAt)) \
+            (logged: down \(Measure.s(downLogged)), \
+            up \(Measure.s(upLogged))), \(dropped) first missing at \
             \(Measure.s(firstDroppedAbsence)), gone by the poll at \(Measure.s(goneAt)); node-2's block missing in \
             \(blockGaps.count) of \(samples.count) samples; swiftletd logged "kept stale" at \
-            \(Measure.s(keptStaleAt)), the End-of-RIB sweep at \(Measure.s(sweptAt)) (node-2: \(peerSamples.count); longest spacing \
+            \(Measure.s(keptStaleAt)), the End-of-RIB sweep at \(Measure.s(sweptAt)) (node-2: \(peerSamples.count); \
+            longest spacing \
             \(Measure.s(max(RouteRecorder.maxSpacing(samples), RouteRecorder.maxSpacing(peerSamples)))) s)
             node-1's routes: \(n2.node.block) \(RouteRecorder.transitions(samples, prefix: n2.node.block)); \
             \(dropped) \(RouteRecorder.transitions(samples, prefix: dropped))
@@ -251,10 +259,11 @@ enum GracefulRestartHelperScenario {
             "helper-\(label)",
             [
                 "sent": "\(sent)", "lost": "\(sent - received)",
-                "session_down_s": Measure.s(upAt - downAt),
+                "session_down_s": Measure.s(upLogged.flatMap { up in downLogged.map { up - $0 } }),
                 "stale_s": Measure.s(sweptAt.flatMap { swept in keptStaleAt.map { swept - $0 } }),
-                "sweep_after_up_s": Measure.s(sweptAt.map { $0 - upAt }),
-                "dropped_gone_after_down_s": Measure.s(firstDroppedAbsence.map { $0 - downAt }),
+                "sweep_after_up_s": Measure.s(sweptAt.flatMap { swept in upLogged.map { swept - $0 } }),
+                "dropped_gone_after_down_s": Measure.s(
+                    firstDroppedAbsence.flatMap { gone in downLogged.map { gone - $0 } }),
                 "node1_samples_without_node2_block": "\(blockGaps.count)",
             ])
         return Outcome(

@@ -122,6 +122,11 @@ extension InteropScenarios {
             let helperSweptAt = Measure.logTime(
                 daemons[1].log, ["End-of-RIB for", "stale paths swept"], after: helperKernel.startedDate
             ).map(helperKernel.at)
+            // node-2's session to node-1 as node-2 logged it (the polls see it up to 200 ms late).
+            let downDate = Measure.logTime(daemons[1].log, ["session down"], after: helperKernel.startedDate)
+            let upLogged = downDate.flatMap { Measure.logTime(daemons[1].log, ["session established"], after: $0) }
+                .map(helperKernel.at)
+            let downLogged = downDate.map(helperKernel.at)
             let summary = """
                 \(label): \(sent) sent, \(received) received; kill at \(Measure.s(killedAt)) s, node-2 saw the session \
                 down at \(Measure.s(downAt)), node-1 started at \(Measure.s(startedAt)), Established at \
@@ -137,7 +142,7 @@ extension InteropScenarios {
                 "sigkill-\(label)",
                 [
                     "sent": "\(sent)", "lost": "\(sent - received)",
-                    "down_to_established_s": Measure.s(establishedAt - downAt),
+                    "down_to_established_s": Measure.s(upLogged.flatMap { up in downLogged.map { up - $0 } }),
                     "kill_to_node1_sweep_s": Measure.s(sweptAt - killedAt),
                     "node1_leftover_kept_s": Measure.s(restarterSweepAt.map { $0 - leftoverAddedAt }),
                     "node2_stale_s": Measure.s(helperSweptAt.flatMap { swept in keptStaleAt.map { swept - $0 } }),
@@ -148,7 +153,8 @@ extension InteropScenarios {
             // From one sample after the route was added (a sample stamped later may have been read earlier) to the
             // sweep logged by node-1.
             let windowStart = leftoverAddedAt + .milliseconds(250)
-            let windowEnd = max(windowStart, (restarterSweepAt ?? restarterSamples.last?.at ?? .zero) - .milliseconds(20))
+            let sweepOrEnd = restarterSweepAt ?? restarterSamples.last?.at ?? .zero
+            let windowEnd = max(windowStart, sweepOrEnd - .milliseconds(20))
             let leftoverWindow = windowStart...windowEnd
             var restarterGaps = RouteRecorder.gaps(restarterSamples, prefix: n2.node.block)
             restarterGaps += RouteRecorder.gaps(restarterSamples, prefix: n1.node.block)
@@ -157,7 +163,8 @@ extension InteropScenarios {
                 helperGaps: RouteRecorder.gaps(helperSamples, prefix: n1.node.block), restarterGaps: restarterGaps,
                 restarterDeletions: deletions,
                 leftoverGapsBeforeSweep: RouteRecorder.gaps(restarterSamples, prefix: leftover, in: leftoverWindow),
-                leftoverAtEnd: restarterSamples.last?.routes.contains { RouteRecorder.isRoute($0, for: leftover) } ?? true,
+                leftoverAtEnd:
+                    restarterSamples.last?.routes.contains { RouteRecorder.isRoute($0, for: leftover) } ?? true,
                 helperKeptStale: keptStaleAt != nil, helperSwept: helperSweptAt != nil,
                 sampleSpacing: max(RouteRecorder.maxSpacing(helperSamples), RouteRecorder.maxSpacing(restarterSamples)),
                 summary: summary)
