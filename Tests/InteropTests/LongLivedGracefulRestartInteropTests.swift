@@ -8,7 +8,9 @@
 // Checked: node-1's kernel keeps node-2's block every 100 ms through the whole outage (without LLGR it would go at
 // 3 s: the test can fail); `show route … detail` says "graceful restart" first and "LLGR stale" after the restart time,
 // with LLGR_STALE (65535:6) attached, and `show protocols` says "Long-lived graceful restart"; after FRR's End-of-RIB
-// 10.99.7.0/24 is gone and node-2's block is fresh again (no LLGR_STALE).
+// 10.99.7.0/24 is gone and node-2's block is fresh again (no LLGR_STALE). The other way round: swiftletd offers a
+// long-lived stale time (`longLivedGracefulRestart`) and is SIGKILLed; FRR keeps its block as llgr-stale past the
+// restart time, and the restarted swiftletd (--graceful-restart) holds its UPDATEs until FRR's End-of-RIB.
 import Foundation
 import Testing
 
@@ -126,6 +128,69 @@ extension InteropScenarios {
                 #expect(protocols.contains("Long-lived graceful restart"), "\(summary)")
                 #expect(gaps.isEmpty, "node-1 lost node-2's block at \(gaps): \(summary)")
                 #expect(swept, "\(Self.dropped) not swept or the block still stale after End-of-RIB: \(summary)\n\(describe())")
+            }
+        }
+
+        @Test(
+            "swiftletd offers a 60 s long-lived stale time with a 2 s restart time; SIGKILLed, FRR keeps its block as llgr-stale; restarted with --graceful-restart it advertises only after FRR's End-of-RIB (RFC 4724 §4.1) and the block is fresh again",
+            Scenario.swiftletGate)
+        func swiftletLongLived() async throws {
+            try await withLab("llgr-restart-frr", prefix: "swg-\(getpid())-") { lab in
+                let cluster = try lab.kernelCluster([.standard(1, sharedSubnet: true), .standard(2, sharedSubnet: true)])
+                // swiftletd on the node with the higher address: Calico's mesh leaves the lower one passive, and FRR
+                // does not connect to a peer it helps through a restart ("NSF passive"), so it must be swiftletd that
+                // reconnects.
+                let (n2, n1) = (cluster.hosts[0], cluster.hosts[1])
+                var config = cluster.config(for: n1.node, vxlanMode: "Never")
+                config.configurationSpec += ["nodeMeshMaxRestartTime: 2s", "longLivedGracefulRestart: {staleTime: 60s}"]
+                let swiftlet = try cluster.swiftlet(n1, config: config)
+                try await swiftlet.start()
+                let frr = try FRRDaemon(n2.ns, config: Self.frrConfig(n2.node, peer: n1.node, announceDropped: false))
+                try await frr.start()
+                let describe = {
+                    cluster.describe([swiftlet]) + "\n=== FRR\n" + frr.describe(peer: n1.node.address)
+                }
+                guard await swiftlet.waitEstablished(peer: n2.node.address, timeout: .seconds(30)) else {
+                    throw HarnessError("node-1 ↔ FRR not Established\n\(describe())")
+                }
+                let route = { (try? frr.vtysh("show bgp ipv4 unicast \(n1.node.block) json")) ?? "" }
+                guard await Poll.until(timeout: .seconds(30), every: .milliseconds(100), { route().contains(n1.node.address) })
+                else { throw HarnessError("FRR never learned node-1's block\n\(describe())") }
+                let neighbor = frr.describe(peer: n1.node.address)
+
+                swiftlet.mainProcess?.signal(SIGKILL)
+                guard await swiftlet.mainProcess?.waitExit() ?? true else { throw HarnessError("swiftletd survived SIGKILL") }
+                // Past node-1's 2 s restart time FRR moves the block to its long-lived phase.
+                let longLived = await Poll.until(timeout: .seconds(15), every: .milliseconds(200)) {
+                    route().contains("llgr-stale")
+                }
+                let longLivedRoute = route()
+                swiftlet.extraArguments = ["--graceful-restart"]
+                try await swiftlet.start()
+                guard await swiftlet.waitEstablished(peer: n2.node.address, timeout: .seconds(30)) else {
+                    throw HarnessError("node-1 ↔ FRR not Established after the restart\n\(describe())")
+                }
+                let fresh = await Poll.until(timeout: .seconds(30), every: .milliseconds(200)) {
+                    let now = route()
+                    return now.contains(n1.node.address) && !now.contains("llgr-stale")
+                }
+                let log = Measure.logLines(swiftlet.log, containing: ["graceful restart", "End-of-RIB", "restart:", "deferred"])
+                let summary = """
+                    FRR's neighbor before the kill:
+                    \(neighbor)
+                    FRR's route while node-1 was down:
+                    \(longLivedRoute)
+                    FRR's route at the end:
+                    \(route())
+                    node-1 log:
+                    \(log.joined(separator: "\n"))
+                    """
+                print(summary)
+                #expect(neighbor.contains("Long-lived Graceful Restart"), "\(summary)")
+                #expect(longLived, "FRR never marked node-1's block llgr-stale: \(summary)\n\(describe())")
+                #expect(fresh, "node-1's block not fresh at FRR after the restart: \(summary)\n\(describe())")
+                #expect(log.contains { $0.contains("initial table and End-of-RIB deferred") }, "\(summary)")
+                #expect(log.contains { $0.contains("advertisement resumes (every expected peer sent End-of-RIB)") }, "\(summary)")
             }
         }
     }
