@@ -151,5 +151,71 @@ extension InteropScenarios {
                 try await Self.cutBothWays(topology, swiftlet: swiftlet, peer: peer)
             }
         }
+
+        /// The Flaps line of `show protocols all` (sessions that went down from Established).
+        static func flaps(_ swiftlet: SwiftletDaemon) -> Int? {
+            let text = (try? swiftlet.ctl(["show", "protocols", "all"]).output) ?? ""
+            guard let line = text.split(separator: "\n").first(where: { $0.contains("Flaps:") }) else { return nil }
+            return Int(line.split(separator: " ").last ?? "")
+        }
+
+        @Test("Reload: BFD turned off removes the session with AdminDown and swiftletd keeps BGP; turned on again BFD comes back Up without touching BGP")
+        func reloadTogglesBFD() async throws {
+            try await withLab("bfd-reload") { lab in
+                let topology = try BFDLab(lab)
+                let bird = try topology.bird()
+                try await bird.start()
+                let swiftlet = try topology.swiftlet()
+                try await swiftlet.start()
+                let describe = {
+                    let protocols = (try? swiftlet.ctl(["show", "protocols", "all"]).output) ?? ""
+                    let bfd = (try? swiftlet.ctl(["show", "bfd"]).output) ?? ""
+                    let birdBFD = (try? bird.birdc(["show", "bfd", "sessions"])) ?? ""
+                    return protocols + bfd + birdBFD + bird.describe(peer: "swiftlet")
+                        + swiftlet.log.split(separator: "\n").suffix(15).joined(separator: "\n")
+                }
+                let bothEstablished = {
+                    ((try? swiftlet.isEstablished(peer: BFDLab.peerAddress)) ?? false)
+                        && ((try? bird.isEstablished(peer: "swiftlet")) ?? false)
+                }
+                let up = await Poll.until {
+                    bothEstablished() && BFDLab.bfdState(swiftlet) == "Up" && BFDLab.bfdState(bird) == "Up"
+                }
+                try #require(up, "\(describe())")
+
+                // Off: the BFD session goes with an AdminDown packet; swiftletd sends no NOTIFICATION. RFC 5882 §3.2 says
+                // the peer must not take AdminDown for a failure, but BIRD 2.0.12 (like FRR 8.4) does and resets BGP
+                // with Cease: recorded, not asserted; the session must come back.
+                try BFDLab.swiftletConfig(bfd: "{enabled: false}").yaml.write(
+                    to: swiftlet.configFile, atomically: true, encoding: .utf8)
+                let reload = try swiftlet.ctl(["reload"])
+                #expect(reload.ok && reload.output.contains("BFD sessions"), "\(reload.output)")
+                #expect(!reload.output.contains("restarted"), "no BGP session is restarted for BFD\n\(reload.output)")
+                let gone = await Poll.until(timeout: .seconds(5)) {
+                    ((try? swiftlet.ctl(["show", "bfd"]).output) ?? "").contains("No BFD sessions")
+                        && BFDLab.bfdState(bird) != "Up"
+                }
+                #expect(gone, "\(describe())")
+                let stayed = await Poll.holds(for: .seconds(2)) { bothEstablished() }
+                Self.record("BFD removed by reload (AdminDown sent): BIRD \(stayed ? "kept" : "reset") the BGP session")
+                let detail = (try? swiftlet.ctl(["show", "protocols", "all"]).output) ?? ""
+                #expect(detail.contains("Notification sent:      none"), "swiftletd ended nothing\n\(detail)")
+                let again = await Poll.until { bothEstablished() }
+                try #require(again, "\(describe())")
+
+                // On again: Down → Init → Up is no failure; BGP is not touched.
+                let flapsBefore = Self.flaps(swiftlet)
+                try BFDLab.swiftletConfig(bfd: "{minTxInterval: 300ms, minRxInterval: 300ms, multiplier: 3}").yaml.write(
+                    to: swiftlet.configFile, atomically: true, encoding: .utf8)
+                _ = try swiftlet.ctl(["reload"])
+                let back = await Poll.until(timeout: .seconds(15)) {
+                    BFDLab.bfdState(swiftlet) == "Up" && BFDLab.bfdState(bird) == "Up"
+                }
+                #expect(back, "\(describe())")
+                let steady = await Poll.holds(for: .seconds(2)) { bothEstablished() }
+                #expect(steady, "\(describe())")
+                #expect(Self.flaps(swiftlet) == flapsBefore, "\(describe())")
+            }
+        }
     }
 }

@@ -60,12 +60,15 @@ struct BFDLab {
     ///
     /// swiftletd with BFD 300 ms × 3 on every session (BGPConfiguration `bfd`), hold time 9 s.
     func swiftlet() throws -> SwiftletDaemon {
-        try SwiftletDaemon(
-            sw,
-            config: SwiftletConfig(
-                asNumber: Self.swiftletAS, ipv4Address: "\(Self.swiftletAddress)/24", holdTime: 9,
-                peers: [.init(name: "peer", peerIP: Self.peerAddress, asNumber: Self.peerAS, holdTime: 9)],
-                configurationSpec: ["bfd: {minTxInterval: 300ms, minRxInterval: 300ms, multiplier: 3}"]))
+        try SwiftletDaemon(sw, config: Self.swiftletConfig(bfd: "{minTxInterval: 300ms, minRxInterval: 300ms, multiplier: 3}"))
+    }
+
+    /// The configuration with `bfd` as BGPConfiguration's block (nil: none).
+    static func swiftletConfig(bfd: String?) -> SwiftletConfig {
+        SwiftletConfig(
+            asNumber: swiftletAS, ipv4Address: "\(swiftletAddress)/24", holdTime: 9,
+            peers: [.init(name: "peer", peerIP: peerAddress, asNumber: peerAS, holdTime: 9)],
+            configurationSpec: bfd.map { ["bfd: \($0)"] } ?? [])
     }
 
     /// The state ("Up", "Down", …) of swiftletd's BFD session with the peer, from `show bfd --json`.
