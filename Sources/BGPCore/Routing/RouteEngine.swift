@@ -543,8 +543,13 @@ public struct RouteEngine: Sendable {
         // Marked in a second pass: a prefix changes at most once per pass.
         var marked = locRIB.markStaleCompact(from: name)
         // Only the flag changed: the best path and next hops are the same, nothing to send or install.
-        marked.removeAll { $0.best?.attributes === $0.previous?.attributes && $0.best?.hop == $0.previous?.hop
-            && $0.more.isEmpty && $0.best?.source == $0.previous?.source }
+        // (One `let` per comparison: the single expression crashed swift-frontend 6.3.1 -O in CopyPropagation.)
+        marked.removeAll { change in
+            let sameAttributes = change.best?.attributes === change.previous?.attributes
+            let sameHop = change.best?.hop == change.previous?.hop
+            let sameSource = change.best?.source == change.previous?.source
+            return sameAttributes && sameHop && change.more.isEmpty && sameSource
+        }
         changes += marked
         var messages: [String] = []
         if !restart.families.isEmpty {
