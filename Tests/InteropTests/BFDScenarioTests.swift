@@ -152,6 +152,45 @@ extension InteropScenarios {
             }
         }
 
+        @Test("BIRD 2 over IPv6 (single hop, Hop Limit 255): BFD Up; a silent cut of BIRD's side ends swiftletd's IPv6 session and removes the IPv6 route within 1 s")
+        func birdIPv6() async throws {
+            try await withLab("bfd-bird-ipv6") { lab in
+                let topology = try BFDLab(lab)
+                let bird = try topology.bird(ipv6: true)
+                try await bird.start()
+                let swiftlet = try SwiftletDaemon(
+                    topology.sw,
+                    config: BFDLab.swiftletConfig(
+                        bfd: "{minTxInterval: 300ms, minRxInterval: 300ms, multiplier: 3}", ipv6: true))
+                try await swiftlet.start()
+                let describe = {
+                    ((try? swiftlet.ctl(["show", "bfd"]).output) ?? "") + ((try? bird.birdc(["show", "bfd", "sessions"])) ?? "")
+                        + bird.describe(peer: "swiftlet6") + swiftlet.describe(peer: BFDLab.peerAddress6)
+                }
+                let birdSix = {
+                    let text = (try? bird.birdc(["show", "bfd", "sessions"])) ?? ""
+                    return text.split(separator: "\n").contains { $0.hasPrefix(BFDLab.swiftletAddress6 + " ") && $0.contains(" Up ") && $0.contains("0.900") }
+                }
+                let up = await Poll.until {
+                    ((try? swiftlet.isEstablished(peer: BFDLab.peerAddress6)) ?? false)
+                        && ((try? bird.isEstablished(peer: "swiftlet6")) ?? false)
+                        && BFDLab.bfdState(swiftlet, address: BFDLab.peerAddress6) == "Up" && birdSix()
+                        && ((try? topology.swiftletHasRoute(ipv6: true)) ?? false)
+                }
+                try #require(up, "\(describe())")
+                let cut = ContinuousClock.now
+                try topology.cut("p2", true)
+                let times = measure(since: cut, [
+                    "route": { try !topology.swiftletHasRoute(ipv6: true) },
+                    "bgp": { try !swiftlet.isEstablished(peer: BFDLab.peerAddress6) },
+                ])
+                let route = try #require(times["route"], "\(describe())")
+                let bgp = try #require(times["bgp"], "\(describe())")
+                Self.record("BFD detection BIRD IPv6 peer-side cut: swiftletd BGP down \(Self.ms(bgp)), route gone \(Self.ms(route))")
+                #expect(max(route, bgp) < Self.bound, "swiftletd took \(Self.ms(max(route, bgp)))")
+            }
+        }
+
         /// The Flaps line of `show protocols all` (sessions that went down from Established).
         static func flaps(_ swiftlet: SwiftletDaemon) -> Int? {
             let text = (try? swiftlet.ctl(["show", "protocols", "all"]).output) ?? ""

@@ -17,6 +17,9 @@ struct BFDLab {
     static let swiftletAddress = "10.200.1.1"
     static let peerAddress = "10.200.1.2"
     static let announced = "10.77.0.0/24"
+    static let swiftletAddress6 = "fd00:200:1::1"
+    static let peerAddress6 = "fd00:200:1::2"
+    static let announced6 = "fd00:77::/64"
     static let swiftletAS: UInt32 = 64512
     static let peerAS: UInt32 = 64513
 
@@ -35,8 +38,10 @@ struct BFDLab {
         sw = try namespace("sw")
         peer = try namespace("peer")
         bridge = try namespace("sbr")
-        try Shell.helper("ns_veth", [sw.name, "veth0", "\(Self.swiftletAddress)/24", bridge.name, "p1", ""])
-        try Shell.helper("ns_veth", [peer.name, "veth0", "\(Self.peerAddress)/24", bridge.name, "p2", ""])
+        try Shell.helper(
+            "ns_veth", [sw.name, "veth0", "\(Self.swiftletAddress)/24,\(Self.swiftletAddress6)/64", bridge.name, "p1", ""])
+        try Shell.helper(
+            "ns_veth", [peer.name, "veth0", "\(Self.peerAddress)/24,\(Self.peerAddress6)/64", bridge.name, "p2", ""])
         try bridge.run(["ip", "link", "add", "br0", "type", "bridge"])
         try bridge.run(["ip", "link", "set", "br0", "up"])
         try bridge.run(["ip", "link", "set", "p1", "master", "br0"])
@@ -48,10 +53,10 @@ struct BFDLab {
         try bridge.run(["ip", "link", "set", port] + (cut ? ["nomaster"] : ["master", "br0"]))
     }
 
-    /// Whether `announced` is in Swiftlet's kernel table.
-    func swiftletHasRoute() throws -> Bool {
-        !(try sw.run(["ip", "-4", "route", "show", Self.announced]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            .isEmpty)
+    /// Whether `announced` (or `announced6`) is in Swiftlet's kernel table.
+    func swiftletHasRoute(ipv6: Bool = false) throws -> Bool {
+        let result = try sw.run(["ip", ipv6 ? "-6" : "-4", "route", "show", ipv6 ? Self.announced6 : Self.announced])
+        return !result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
     }
 
     /// Both peers offer graceful restart with their IPv4 routes (BIRD `graceful restart on`, FRR `bgp
@@ -63,12 +68,21 @@ struct BFDLab {
         try SwiftletDaemon(sw, config: Self.swiftletConfig(bfd: "{minTxInterval: 300ms, minRxInterval: 300ms, multiplier: 3}"))
     }
 
-    /// The configuration with `bfd` as BGPConfiguration's block (nil: none).
-    static func swiftletConfig(bfd: String?) -> SwiftletConfig {
-        SwiftletConfig(
-            asNumber: swiftletAS, ipv4Address: "\(swiftletAddress)/24", holdTime: 9,
-            peers: [.init(name: "peer", peerIP: peerAddress, asNumber: peerAS, holdTime: 9)],
+    /// The configuration with `bfd` as BGPConfiguration's block (nil: none); `ipv6`: the peer's IPv6 address too.
+    static func swiftletConfig(bfd: String?, ipv6: Bool = false) -> SwiftletConfig {
+        var peers: [SwiftletConfig.Peer] = [.init(name: "peer", peerIP: peerAddress, asNumber: peerAS, holdTime: 9)]
+        if ipv6 { peers.append(.init(name: "peer6", peerIP: peerAddress6, asNumber: peerAS, holdTime: 9)) }
+        return SwiftletConfig(
+            asNumber: swiftletAS, ipv4Address: "\(swiftletAddress)/24",
+            ipv6Address: ipv6 ? "\(swiftletAddress6)/64" : nil, holdTime: 9, peers: peers,
             configurationSpec: bfd.map { ["bfd: \($0)"] } ?? [])
+    }
+
+    /// The state of swiftletd's BFD session with `address`.
+    static func bfdState(_ swiftlet: SwiftletDaemon, address: String) -> String? {
+        guard let result = try? swiftlet.ctl(["show", "bfd", "--json"]), result.ok else { return nil }
+        let row = SwiftletDaemon.objects(in: result.stdout).first { $0["peerAddress"] as? String == address }
+        return row?["state"] as? String
     }
 
     /// The state ("Up", "Down", …) of swiftletd's BFD session with the peer, from `show bfd --json`.
@@ -90,8 +104,24 @@ struct BFDLab {
 
     // MARK: BIRD
 
-    func bird() throws -> BirdDaemon {
-        let config = """
+    /// `ipv6`: a second session over IPv6 ("swiftlet6", announcing `announced6`).
+    func bird(ipv6: Bool = false) throws -> BirdDaemon {
+        let v6 = """
+            protocol static { ipv6; route \(Self.announced6) blackhole; }
+            protocol bgp swiftlet6 {
+                local \(Self.peerAddress6) as \(Self.peerAS);
+                neighbor \(Self.swiftletAddress6) as \(Self.swiftletAS);
+                hold time 9;
+                keepalive time 3;
+                connect delay time 1;
+                connect retry time 2;
+                error wait time 1, 4;
+                bfd on;
+                ipv6 { import all; export all; };
+            }
+
+            """
+        let config = (ipv6 ? v6 : "") + """
             router id \(Self.peerAddress);
             protocol device {}
             protocol bfd {
