@@ -144,11 +144,11 @@ public actor BGPSpeaker: BGPConnectionDelegate {
 
     /// Sets the Restart State bit (RFC 4724 §4.1) in the OPENs of peers created from now on until their first
     /// session is Established; call before `apply` on a start that kept its forwarding state. UPDATEs and
-    /// End-of-RIB are held back until every configured graceful-restart peer sent End-of-RIB or the routing
-    /// configuration's `selectionDeferralTime` passed (RFC 4724 §4.1, `RestartDeferral`).
-    public func startRestarting() {
+    /// End-of-RIB are held back until every configured graceful-restart peer sent End-of-RIB or
+    /// `selectionDeferralTime` (default: the routing configuration's) passed (RFC 4724 §4.1, `RestartDeferral`).
+    public func startRestarting(selectionDeferralTime: Duration? = nil) {
         restarting = true
-        let instant = startInstant.advanced(by: engine.beginRestartDeferral(now: now))
+        let instant = startInstant.advanced(by: engine.beginRestartDeferral(now: now, time: selectionDeferralTime))
         deferralTimer?.cancel()
         deferralTimer = Task {
             do { try await Task.sleep(until: instant, clock: ContinuousClock()) } catch { return }

@@ -118,8 +118,13 @@ struct SwiftletD: AsyncParsableCommand {
 
     @Flag(
         name: .long,
-        help: "Graceful restart (RFC 4724, like `bird -R`): OPENs after this start carry the Restart State bit, and SIGTERM closes the sessions without NOTIFICATION so peers keep our routes for the restart time.")
+        help: "Graceful restart (RFC 4724, like `bird -R`): OPENs after this start carry the Restart State bit, nothing is advertised until every peer sent End-of-RIB (or --selection-deferral-time), and SIGTERM closes the sessions without NOTIFICATION so peers keep our routes for the restart time.")
     var gracefulRestart = false
+
+    @Option(
+        name: .long,
+        help: "With --graceful-restart: seconds to wait for End-of-RIB from every peer before advertising anyway (RFC 4724 §4.1 Selection_Deferral_Timer).")
+    var selectionDeferralTime: Int = 360
 
     func validate() throws {
         do { _ = try LogLevels.parse(logLevel) } catch { throw ValidationError(error.description) }
@@ -128,6 +133,7 @@ struct SwiftletD: AsyncParsableCommand {
         guard logRepeatWindow >= 0 else { throw ValidationError("--log-repeat-window must not be negative") }
         guard ["file", "etcd"].contains(datastore) else { throw ValidationError("--datastore is file or etcd") }
         guard configPollInterval >= 0 else { throw ValidationError("--config-poll-interval must not be negative") }
+        guard selectionDeferralTime >= 0 else { throw ValidationError("--selection-deferral-time must not be negative") }
         guard etcdLeaseTtl >= 2 else { throw ValidationError("--etcd-lease-ttl must be at least 2 seconds") }
         guard blockReleaseDelay >= 0 else { throw ValidationError("--block-release-delay must not be negative") }
         guard !leave || datastore == "etcd" else { throw ValidationError("--leave needs --datastore etcd") }
@@ -290,7 +296,7 @@ struct SwiftletD: AsyncParsableCommand {
         let reloader = ConfigReloader(
             speaker: speaker, state: state, source: source, nodeName: nodeName, secretsDirectory: secretsDir,
             kernel: kernelService?.kernel, originations: originations, logger: logger, bfd: bfdService.bfd)
-        if gracefulRestart { await speaker.startRestarting() }
+        if gracefulRestart { await speaker.startRestarting(selectionDeferralTime: .seconds(selectionDeferralTime)) }
         let daemon = SpeakerService(
             speaker: speaker, state: state, reloader: reloader, originations: originations, gracefulRestart: gracefulRestart)
         let control = ControlServer(

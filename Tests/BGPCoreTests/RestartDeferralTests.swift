@@ -154,6 +154,17 @@ struct RestartDeferralTests {
         #expect(!engine.isDeferringAdvertisement)
     }
 
+    @Test("The deferral time: the routing configuration's, or the one the restart asks for (swiftletd --selection-deferral-time)")
+    func deferralTime() {
+        var configuration = RouteEngine.Configuration(routerID: ip("10.0.0.1"), localAS: 64512)
+        configuration.selectionDeferralTime = .seconds(90)
+        var engine = RouteEngine(configuration: configuration)
+        let configured = engine.beginRestartDeferral(now: .seconds(10))
+        #expect(configured == .seconds(100))
+        let asked = engine.beginRestartDeferral(now: .seconds(10), time: .seconds(30))
+        #expect(asked == .seconds(40))
+    }
+
     @Test("Without a restart nothing is deferred")
     func notRestarting() {
         var engine = RouteEngine(configuration: RouteEngine.Configuration(routerID: ip("10.0.0.1"), localAS: 64512))

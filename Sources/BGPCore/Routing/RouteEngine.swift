@@ -240,10 +240,11 @@ public struct RouteEngine: Sendable {
     public var isDeferringAdvertisement: Bool { restartDeferral != nil }
 
     /// We restarted with our forwarding state kept: hold back every UPDATE and End-of-RIB until each expected
-    /// peer sent End-of-RIB or `configuration.selectionDeferralTime` passed (RFC 4724 §4.1). Returns the deadline,
-    /// at which the caller calls `restartDeferralTimerFired(now:)`. Call before any session is up.
-    public mutating func beginRestartDeferral(now: Duration) -> Duration {
-        let deferral = RestartDeferral(now: now, time: configuration.selectionDeferralTime)
+    /// peer sent End-of-RIB or `time` (default `configuration.selectionDeferralTime`) passed (RFC 4724 §4.1).
+    /// Returns the deadline, at which the caller calls `restartDeferralTimerFired(now:)`. Call before any session
+    /// is up.
+    public mutating func beginRestartDeferral(now: Duration, time: Duration? = nil) -> Duration {
+        let deferral = RestartDeferral(now: now, time: time ?? configuration.selectionDeferralTime)
         restartDeferral = deferral
         return deferral.deadline
     }
