@@ -191,6 +191,42 @@ extension InteropScenarios {
             }
         }
 
+        @Test("BIRD 2 multihop (RFC 5883, one router apart, mode chosen by the planner): BFD Up; a cut beyond the router ends swiftletd's session and removes the route within 1 s")
+        func birdMultihop() async throws {
+            try await withLab("bfd-bird-multihop") { lab in
+                let topology = try BFDMultihopLab(lab)
+                let bird = try topology.bird()
+                try await bird.start()
+                let swiftlet = try topology.swiftlet()
+                try await swiftlet.start()
+                let address = BFDMultihopLab.peerAddress
+                let describe = {
+                    ((try? swiftlet.ctl(["show", "bfd"]).output) ?? "") + ((try? bird.birdc(["show", "bfd", "sessions"])) ?? "")
+                        + bird.describe(peer: "swiftlet") + swiftlet.describe(peer: address)
+                }
+                let up = await Poll.until {
+                    ((try? swiftlet.isEstablished(peer: address)) ?? false)
+                        && ((try? bird.isEstablished(peer: "swiftlet")) ?? false)
+                        && BFDLab.bfdState(swiftlet, address: address) == "Up"
+                        && ((try? bird.birdc(["show", "bfd", "sessions"])) ?? "").contains("0.900")
+                        && ((try? topology.swiftletHasRoute()) ?? false)
+                }
+                try #require(up, "\(describe())")
+                let bfd = (try? swiftlet.ctl(["show", "bfd"]).output) ?? ""
+                #expect(bfd.contains("multihop"), "\(bfd)")
+                let cut = ContinuousClock.now
+                try topology.cutPeerSide(true)
+                let times = measure(since: cut, [
+                    "route": { try !topology.swiftletHasRoute() },
+                    "bgp": { try !swiftlet.isEstablished(peer: address) },
+                ])
+                let route = try #require(times["route"], "\(describe())")
+                let bgp = try #require(times["bgp"], "\(describe())")
+                Self.record("BFD detection BIRD multihop cut beyond the router: swiftletd BGP down \(Self.ms(bgp)), route gone \(Self.ms(route))")
+                #expect(max(route, bgp) < Self.bound, "swiftletd took \(Self.ms(max(route, bgp)))")
+            }
+        }
+
         /// The Flaps line of `show protocols all` (sessions that went down from Established).
         static func flaps(_ swiftlet: SwiftletDaemon) -> Int? {
             let text = (try? swiftlet.ctl(["show", "protocols", "all"]).output) ?? ""

@@ -266,3 +266,81 @@ func measure(
     }
     return times
 }
+
+/// Multihop (RFC 5883): swiftletd ("sw", 10.200.1.1/24) and BIRD ("peer", 10.200.2.2/24) one router ("rtr") apart,
+/// so every packet arrives with its TTL decremented once; namespaces "swf-<pid>-<n>-…".
+struct BFDMultihopLab {
+    static let swiftletAddress = "10.200.1.1"
+    static let peerAddress = "10.200.2.2"
+
+    let sw: Namespace
+    let router: Namespace
+    let peer: Namespace
+
+    init(_ lab: Lab) throws {
+        let n = lab.id.split(separator: "-").last.map(String.init) ?? "0"
+        func namespace(_ tag: String) throws -> Namespace {
+            let ns = Namespace(name: "\(BFDLab.namespacePrefix)\(n)-\(tag)", lab: lab)
+            try Shell.helper("ns_add", [ns.name])
+            lab.onTeardown { ns.delete() }
+            return ns
+        }
+        sw = try namespace("sw")
+        router = try namespace("rtr")
+        peer = try namespace("peer")
+        for (end, host, link) in [(sw, 1, 1), (peer, 2, 2)] {
+            try Shell.helper(
+                "ns_veth", [end.name, "veth0", "10.200.\(link).\(host)/24", router.name, "veth\(link)", "10.200.\(link).254/24"])
+            let other = link == 1 ? 2 : 1
+            try end.run(["ip", "route", "add", "10.200.\(other).0/24", "via", "10.200.\(link).254"])
+        }
+        try router.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+    }
+
+    /// Takes the router's link towards the peer down (swiftletd's own link stays up: no carrier change there).
+    func cutPeerSide(_ cut: Bool) throws {
+        try router.run(["ip", "link", "set", "veth2", cut ? "down" : "up"])
+    }
+
+    func swiftletHasRoute() throws -> Bool {
+        !(try sw.run(["ip", "-4", "route", "show", BFDLab.announced]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            .isEmpty)
+    }
+
+    /// swiftletd with BFD on and the planner left to choose: the peer is outside the node's subnet, so multihop.
+    func swiftlet() throws -> SwiftletDaemon {
+        var peer = SwiftletConfig.Peer(name: "peer", peerIP: Self.peerAddress, asNumber: BFDLab.peerAS, holdTime: 9)
+        peer.multihop = 2
+        return try SwiftletDaemon(
+            sw,
+            config: SwiftletConfig(
+                asNumber: BFDLab.swiftletAS, ipv4Address: "\(Self.swiftletAddress)/24", holdTime: 9, peers: [peer],
+                configurationSpec: ["bfd: {minTxInterval: 300ms, minRxInterval: 300ms, multiplier: 3}"]))
+    }
+
+    func bird() throws -> BirdDaemon {
+        try BirdDaemon(
+            peer,
+            config: """
+                router id \(Self.peerAddress);
+                protocol device {}
+                protocol bfd {
+                    multihop { min rx interval 300 ms; min tx interval 300 ms; multiplier 3; };
+                }
+                protocol static { ipv4; route \(BFDLab.announced) blackhole; }
+                protocol bgp swiftlet {
+                    local \(Self.peerAddress) as \(BFDLab.peerAS);
+                    neighbor \(Self.swiftletAddress) as \(BFDLab.swiftletAS);
+                    multihop 2;
+                    hold time 9;
+                    keepalive time 3;
+                    connect delay time 1;
+                    connect retry time 2;
+                    error wait time 1, 4;
+                    bfd on;
+                    ipv4 { import all; export all; };
+                }
+
+                """)
+    }
+}
