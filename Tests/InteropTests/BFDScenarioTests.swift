@@ -234,13 +234,15 @@ extension InteropScenarios {
             return Int(line.split(separator: " ").last ?? "")
         }
 
-        @Test("Reload: BFD turned off removes the session with AdminDown and swiftletd keeps BGP; turned on again BFD comes back Up without touching BGP")
+        @Test("Reload: BFD turned off removes the session with AdminDown and swiftletd keeps BGP; turned on again BFD comes back Up without touching BGP; swiftlet_bfd_* metrics")
         func reloadTogglesBFD() async throws {
             try await withLab("bfd-reload") { lab in
                 let topology = try BFDLab(lab)
                 let bird = try topology.bird()
                 try await bird.start()
                 let swiftlet = try topology.swiftlet()
+                let metricsURL = "http://\(BFDLab.swiftletAddress):9479/metrics"
+                swiftlet.extraArguments = ["--metrics-address", "\(BFDLab.swiftletAddress):9479"]
                 try await swiftlet.start()
                 let describe = {
                     let protocols = (try? swiftlet.ctl(["show", "protocols", "all"]).output) ?? ""
@@ -257,6 +259,16 @@ extension InteropScenarios {
                     bothEstablished() && BFDLab.bfdState(swiftlet) == "Up" && BFDLab.bfdState(bird) == "Up"
                 }
                 try #require(up, "\(describe())")
+                let metrics = try topology.sw.run(["curl", "-sS", "--fail", "--max-time", "5", metricsURL]).stdout
+                for line in [
+                    "swiftlet_bfd_session_up{peer=\"Node_10_200_1_2\",peer_address=\"10.200.1.2\"} 1",
+                    "swiftlet_bfd_session_state{peer=\"Node_10_200_1_2\",peer_address=\"10.200.1.2\"} 3",
+                    "swiftlet_bfd_detection_time_seconds{peer=\"Node_10_200_1_2\",peer_address=\"10.200.1.2\"} 0.9",
+                ] {
+                    #expect(metrics.contains(line), "\(line) in\n\(metrics.split(separator: "\n").filter { $0.contains("bfd") }.joined(separator: "\n"))")
+                }
+                #expect(metrics.contains("swiftlet_bfd_packets_received_total{peer=\"Node_10_200_1_2\""))
+                #expect(metrics.contains("swiftlet_bfd_state_changes_total{peer=\"Node_10_200_1_2\""))
 
                 // Off: the BFD session goes with an AdminDown packet; swiftletd sends no NOTIFICATION. RFC 5882 §3.2 says
                 // the peer must not take AdminDown for a failure, but BIRD 2.0.12 (like FRR 8.4) does and resets BGP
