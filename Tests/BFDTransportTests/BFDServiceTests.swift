@@ -10,6 +10,10 @@ import Logging
 import Synchronization
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @Suite("BFDService on loopback", .serialized)
 struct BFDServiceTests {
     final class Changes: Sendable {
@@ -158,5 +162,50 @@ struct BFDServiceTests {
         #expect(sa == .up)
         await a.shutdown()
         await b.shutdown()
+    }
+
+    /// Sends `bytes` from an ephemeral port on 127.0.0.1 to `port` with IP TTL `ttl`.
+    static func sendUDP(_ bytes: [UInt8], toPort port: Int, ttl: CInt) {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var ttl = ttl
+        setsockopt(fd, Int32(IPPROTO_IP), IP_TTL, &ttl, socklen_t(MemoryLayout<CInt>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        _ = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+    }
+
+    @Test("Single hop drops a packet received with TTL 64 in the kernel and takes the same packet with TTL 255 (RFC 5881 §5)")
+    func ttlBelow255IsDropped() async throws {
+        let base = 58_000 + Int.random(in: 0..<3_000)
+        // The session's own packets go to a port nobody listens on; only the hand-made ones below arrive.
+        let service = BFDService(
+            logger: Logger(label: "bfd"),
+            ports: BFDPorts(listenSingleHop: base, listenMultihop: base + 1, destinationSingleHop: base + 2,
+                destinationMultihop: base + 3))
+        await service.apply([Self.peer("P", base: base)])
+        let open = await Self.poll { await service.status().first?.packetsSent ?? 0 > 0 }
+        try #require(open)
+        let packet = BFDControlPacket(
+            state: .down, detectMultiplier: 3, myDiscriminator: 77, yourDiscriminator: 0,
+            desiredMinTXInterval: 1_000_000, requiredMinRXInterval: 300_000)
+
+        Self.sendUDP(packet.bytes, toPort: base, ttl: 64)
+        let heardLow = await Self.poll(.milliseconds(500)) { await service.status().first?.packetsReceived ?? 0 > 0 }
+        #expect(!heardLow, "a packet with TTL 64 reached the session")
+        #expect(await service.serviceCounters().packetsUnmatched == 0)
+
+        Self.sendUDP(packet.bytes, toPort: base, ttl: 255)
+        let heard = await Self.poll(.seconds(5)) { await service.status().first?.packetsReceived == 1 }
+        #expect(heard, "the same packet with TTL 255 is taken")
+        let state = await service.status().first?.state
+        #expect(state == .`init`, "Down received in Down: Init (RFC 5880 §6.8.6)")
+        await service.shutdown()
     }
 }
