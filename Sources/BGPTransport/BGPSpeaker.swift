@@ -148,8 +148,16 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     /// `selectionDeferralTime` (default: the routing configuration's) passed (RFC 4724 §4.1, `RestartDeferral`).
     public func startRestarting(selectionDeferralTime: Duration? = nil) {
         restarting = true
-        let instant = startInstant.advanced(by: engine.beginRestartDeferral(now: now, time: selectionDeferralTime))
+        _ = engine.beginRestartDeferral(now: now, time: selectionDeferralTime)
+        armRestartDeferralTimer()
+    }
+
+    /// Sleeps until the deferral's next deadline (peers not up, then the Selection_Deferral_Timer).
+    private func armRestartDeferralTimer() {
         deferralTimer?.cancel()
+        deferralTimer = nil
+        guard let deadline = engine.restartDeferralDeadline else { return }
+        let instant = startInstant.advanced(by: deadline)
         deferralTimer = Task {
             do { try await Task.sleep(until: instant, clock: ContinuousClock()) } catch { return }
             await self.restartDeferralTimerFired()
@@ -159,6 +167,7 @@ public actor BGPSpeaker: BGPConnectionDelegate {
     private func restartDeferralTimerFired() {
         deferralTimer = nil
         performRouting(engine.restartDeferralTimerFired(now: now))
+        armRestartDeferralTimer()
     }
 
     /// The session configuration a new peer starts with: the Restart State bit while we are restarting.

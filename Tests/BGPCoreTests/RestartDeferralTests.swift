@@ -69,7 +69,7 @@ struct RestartDeferralTests {
         #expect(last)
         #expect(deferral.finished)
         let fired = deferral.timerFired(now: .seconds(65))
-        #expect(!fired, "already over")
+        #expect(!fired.finished, "already over")
     }
 
     @Test("Peers without the capability or with the Restart State bit are not waited for (RFC 4724 §4.1)")
@@ -90,11 +90,44 @@ struct RestartDeferralTests {
     func timer() {
         var deferral = RestartDeferral(now: .zero, time: .seconds(360))
         _ = deferral.expect(["a"])
+        _ = deferral.sessionUp("a", negotiated: Self.session("10.0.0.2", theirs: Self.gr))
+        #expect(deferral.nextDeadline == .seconds(30))
+        let wait = deferral.timerFired(now: .seconds(30))
+        #expect(!wait.finished && wait.notUp.isEmpty, "a is up: still waited for")
+        #expect(deferral.nextDeadline == .seconds(360))
         let early = deferral.timerFired(now: .seconds(359))
-        #expect(!early)
+        #expect(!early.finished)
         let due = deferral.timerFired(now: .seconds(360))
-        #expect(due)
+        #expect(due.finished)
         #expect(deferral.finished)
+        #expect(deferral.nextDeadline == nil)
+    }
+
+    @Test("A configured peer whose session is not up after peerWaitTime stops being waited for (a dead mesh node)")
+    func deadPeerNotWaitedFor() {
+        var deferral = RestartDeferral(now: .zero, time: .seconds(360), peerWaitTime: .seconds(30))
+        _ = deferral.expect(["alive", "dead"])
+        _ = deferral.sessionUp("alive", negotiated: Self.session("10.0.0.2", theirs: Self.gr))
+        let ended = deferral.endOfRIB(from: "alive")
+        #expect(!ended)
+        let early = deferral.timerFired(now: .seconds(29))
+        #expect(!early.finished && early.notUp.isEmpty)
+        let wait = deferral.timerFired(now: .seconds(30))
+        #expect(wait.finished)
+        #expect(wait.notUp == ["dead"])
+    }
+
+    @Test("After peerWaitTime an Established peer without End-of-RIB is still waited for; a dead one no longer")
+    func upPeerStillAwaited() {
+        var deferral = RestartDeferral(now: .zero, time: .seconds(360), peerWaitTime: .seconds(30))
+        _ = deferral.expect(["slow", "dead"])
+        _ = deferral.sessionUp("slow", negotiated: Self.session("10.0.0.2", theirs: Self.gr))
+        let wait = deferral.timerFired(now: .seconds(30))
+        #expect(!wait.finished)
+        #expect(wait.notUp == ["dead"])
+        #expect(deferral.awaiting == ["slow"])
+        let done = deferral.endOfRIB(from: "slow")
+        #expect(done)
     }
 
     @Test("No expected peer: the deferral ends as soon as the peer set is known")
@@ -131,15 +164,17 @@ struct RestartDeferralTests {
     func engineTimer() throws {
         var engine = Self.restarting()
         _ = Self.up(&engine, "a", Self.session("10.0.0.2", theirs: Self.gr))
+        _ = Self.up(&engine, "b", Self.session("10.0.0.3", theirs: Self.gr))
         _ = engine.received(Self.endOfRIB, from: "a")
+        #expect(engine.restartDeferralTimerFired(now: .seconds(30)).isEmpty, "b is up: still waited for")
         let early = engine.restartDeferralTimerFired(now: .seconds(359))
         #expect(early.isEmpty)
         let out = engine.restartDeferralTimerFired(now: .seconds(360))
-        #expect(Self.sends(out) == ["a"])
+        #expect(Set(Self.sends(out)) == ["a", "b"])
         #expect(try RouteEngineTests.sent(to: "a", out).last == Self.endOfRIB)
         // Afterwards changes go out as they happen.
         let later = engine.setOriginated([.init(prefix: pfx("10.244.0.0/26")), .init(prefix: pfx("10.244.0.64/26"))])
-        #expect(Self.sends(later) == ["a"])
+        #expect(Set(Self.sends(later)) == ["a", "b"])
     }
 
     @Test("A peer without graceful restart does not hold the others back; a peer that went down gets nothing")

@@ -12,8 +12,21 @@ public struct RestartDeferral: Hashable, Sendable {
     /// FRR's `bgp graceful-restart select-defer-time` default; RFC 4724 §4.1 leaves the value to configuration.
     public static let defaultTime: Duration = .seconds(360)
 
+    /// How long a configured peer has to bring its session up before the deferral stops waiting for it. RFC 4724
+    /// §4.1 waits for "all its peers", but a mesh of hundreds of nodes nearly always has one that is down, and
+    /// waiting the whole Selection_Deferral_Timer for it would keep a restarted (or freshly booted) node's blocks
+    /// from every live peer for minutes. A live helper reconnects within a ConnectRetry or two (5 s by default);
+    /// one that is still not Established after this is taken as down (it holds none of our routes to protect).
+    public static let peerWaitTime: Duration = .seconds(30)
+
     /// When the deferral ends regardless of End-of-RIB (the Selection_Deferral_Timer).
     public let deadline: Duration
+    /// When peers whose session never came up stop being waited for (`peerWaitTime`, at most `deadline`).
+    public let peerWaitDeadline: Duration
+    /// Peers whose session has been Established since the restart.
+    public private(set) var established: Set<String> = []
+    /// `peerWaitDeadline` has passed.
+    public private(set) var peerWaitOver = false
     /// Peers expected to send End-of-RIB that have not yet (nor been excluded).
     public private(set) var awaiting: Set<String> = []
     /// Peers whose End-of-RIB arrived, or that do not count (no graceful restart capability, or restarting too).
@@ -23,8 +36,15 @@ public struct RestartDeferral: Hashable, Sendable {
     /// The deferral is over (all End-of-RIBs in, or the timer).
     public private(set) var finished = false
 
-    public init(now: Duration, time: Duration = Self.defaultTime) {
+    public init(now: Duration, time: Duration = Self.defaultTime, peerWaitTime: Duration = Self.peerWaitTime) {
         deadline = now + time
+        peerWaitDeadline = now + min(time, peerWaitTime)
+    }
+
+    /// The next time `timerFired(now:)` has something to do; `nil` once finished.
+    public var nextDeadline: Duration? {
+        guard !finished else { return nil }
+        return peerWaitOver ? deadline : peerWaitDeadline
     }
 
     /// The configured peers we offer graceful restart to (dynamic neighbors excluded: they may never come back).
@@ -38,6 +58,7 @@ public struct RestartDeferral: Hashable, Sendable {
     /// The session of `peer` is Established with `negotiated`. A peer that sent no graceful restart capability,
     /// or one with the Restart State bit (it is restarting too and waits for us), is not waited for (RFC 4724 §4.1).
     public mutating func sessionUp(_ peer: String, negotiated: NegotiatedSession) -> Bool {
+        established.insert(peer)
         guard let capability = negotiated.peerGracefulRestart, !capability.restarting else { return settle(peer) }
         return false
     }
@@ -47,11 +68,21 @@ public struct RestartDeferral: Hashable, Sendable {
         settle(peer)
     }
 
-    /// The Selection_Deferral_Timer fired; returns whether that ends the deferral.
-    public mutating func timerFired(now: Duration) -> Bool {
-        guard !finished, now >= deadline else { return false }
-        finished = true
-        return true
+    /// A deadline passed: at `peerWaitDeadline` the peers never Established are no longer waited for, at
+    /// `deadline` (the Selection_Deferral_Timer) the deferral ends. Returns whether it ends now, and the peers
+    /// dropped from `awaiting` because their session never came up.
+    public mutating func timerFired(now: Duration) -> (finished: Bool, notUp: [String]) {
+        guard !finished else { return (false, []) }
+        if now >= deadline {
+            finished = true
+            return (true, [])
+        }
+        guard !peerWaitOver, now >= peerWaitDeadline else { return (false, []) }
+        peerWaitOver = true
+        let notUp = awaiting.subtracting(established)
+        awaiting.subtract(notUp)
+        settled.formUnion(notUp)
+        return (checkFinished(), notUp.sorted())
     }
 
     private mutating func settle(_ peer: String) -> Bool {

@@ -257,12 +257,28 @@ public struct RouteEngine: Sendable {
         return ended ? endRestartDeferral("no peer left to wait for") : []
     }
 
-    /// The Selection_Deferral_Timer fired (RFC 4724 §4.1 (b)).
+    /// When `restartDeferralTimerFired(now:)` is next due; `nil` when not deferring.
+    public var restartDeferralDeadline: Duration? { restartDeferral?.nextDeadline }
+
+    /// A deferral deadline passed: peers that never came up stop being waited for (`RestartDeferral.peerWaitTime`),
+    /// or the Selection_Deferral_Timer fired (RFC 4724 §4.1 (b)).
     public mutating func restartDeferralTimerFired(now: Duration) -> [Output] {
-        guard var deferral = restartDeferral, deferral.timerFired(now: now) else { return [] }
+        guard var deferral = restartDeferral else { return [] }
+        let waitingBefore = deferral.awaiting.sorted().joined(separator: ", ")
+        let (ended, notUp) = deferral.timerFired(now: now)
         restartDeferral = deferral
-        let waiting = deferral.awaiting.sorted().joined(separator: ", ")
-        return endRestartDeferral("selection deferral timer expired" + (waiting.isEmpty ? "" : ", no End-of-RIB from \(waiting)"))
+        var out: [Output] = []
+        if !notUp.isEmpty {
+            out.append(.log(
+                .warning, "restart: no longer waiting for End-of-RIB from peers whose session is not up: \(notUp.joined(separator: ", "))",
+                peer: nil))
+        }
+        guard ended else { return out }
+        if notUp.isEmpty, now >= deferral.deadline {
+            return out + endRestartDeferral(
+                "selection deferral timer expired" + (waitingBefore.isEmpty ? "" : ", no End-of-RIB from \(waitingBefore)"))
+        }
+        return out + endRestartDeferral("every expected peer that is up sent End-of-RIB")
     }
 
     /// Sends every deferred peer its table and End-of-RIB, in name order; from now on changes go out as they happen.
