@@ -27,14 +27,17 @@ struct BFDLab {
     let peer: Namespace
     let bridge: Namespace
 
-    init(_ lab: Lab) throws {
+    /// A namespace "swf-<pid>-<n>-<tag>" of `lab`, deleted at its teardown.
+    static func namespace(_ lab: Lab, _ tag: String) throws -> Namespace {
         let n = lab.id.split(separator: "-").last.map(String.init) ?? "0"
-        func namespace(_ tag: String) throws -> Namespace {
-            let ns = Namespace(name: "\(Self.namespacePrefix)\(n)-\(tag)", lab: lab)
-            try Shell.helper("ns_add", [ns.name])
-            lab.onTeardown { ns.delete() }
-            return ns
-        }
+        let ns = Namespace(name: "\(namespacePrefix)\(n)-\(tag)", lab: lab)
+        try Shell.helper("ns_add", [ns.name])
+        lab.onTeardown { ns.delete() }
+        return ns
+    }
+
+    init(_ lab: Lab) throws {
+        func namespace(_ tag: String) throws -> Namespace { try BFDLab.namespace(lab, tag) }
         sw = try namespace("sw")
         peer = try namespace("peer")
         bridge = try namespace("sbr")
@@ -278,13 +281,7 @@ struct BFDMultihopLab {
     let peer: Namespace
 
     init(_ lab: Lab) throws {
-        let n = lab.id.split(separator: "-").last.map(String.init) ?? "0"
-        func namespace(_ tag: String) throws -> Namespace {
-            let ns = Namespace(name: "\(BFDLab.namespacePrefix)\(n)-\(tag)", lab: lab)
-            try Shell.helper("ns_add", [ns.name])
-            lab.onTeardown { ns.delete() }
-            return ns
-        }
+        func namespace(_ tag: String) throws -> Namespace { try BFDLab.namespace(lab, tag) }
         sw = try namespace("sw")
         router = try namespace("rtr")
         peer = try namespace("peer")

@@ -52,21 +52,7 @@ final class BurstRun: @unchecked Sendable {
         let reactor = Reactor { [self] session, time in observe(session, time) }
         reactor.start()
         defer { reactor.stop() }
-        for session in [monitor, injector] {
-            try session.connect(to: server.dut, port: server.port, timeout: 30)
-            reactor.add(session)
-        }
-        guard
-            waitUntil(
-                timeout: 60,
-                { [monitor, injector] in
-                    monitor.state == .established && injector.state == .established || monitor.state == .failed
-                        || injector.state == .failed
-                }), monitor.state == .established, injector.state == .established
-        else {
-            throw SessionError(
-                description: "sessions not Established (monitor \(monitor.state), injector \(injector.state))")
-        }
+        try reactor.connectAndEstablish(monitor: monitor, injector: injector, dut: server.dut, port: server.port)
         let probe = server.probe
         let rssBefore = probe.statusKiB("VmRSS")
         let cpuStart = probe.cpuTicks()

@@ -254,21 +254,7 @@ final class RouteServerRun: @unchecked Sendable {
         reactor.start()
         defer { reactor.stop() }
         let connectStart = now()
-        for session in [monitor, injector] {
-            try session.connect(to: dut, port: port, timeout: 30)
-            reactor.add(session)
-        }
-        guard
-            waitUntil(
-                timeout: 60,
-                { [monitor, injector] in
-                    monitor.state == .established && injector.state == .established || monitor.state == .failed
-                        || injector.state == .failed
-                }), monitor.state == .established, injector.state == .established
-        else {
-            throw SessionError(
-                description: "sessions not Established (monitor \(monitor.state), injector \(injector.state))")
-        }
+        try reactor.connectAndEstablish(monitor: monitor, injector: injector, dut: dut, port: port)
         let establishedSeconds = seconds(connectStart, now())
         // Whatever the DUT does on session start (its initial dump, End-of-RIB) is not part of (a).
         probe.waitQuiet(quiet: 0.3, timeout: 10)

@@ -282,6 +282,26 @@ func errnoText() -> String { String(cString: strerror(errno)) }
 
 /// The one reading thread: epoll over every session's socket.
 final class Reactor: @unchecked Sendable {
+    /// Connects the monitor and the injector to the DUT, adds them, and waits (60 s at most) until both are
+    /// Established; throws if one fails or the wait runs out.
+    func connectAndEstablish(monitor: Session, injector: Session, dut: UInt32, port: UInt16) throws {
+        for session in [monitor, injector] {
+            try session.connect(to: dut, port: port, timeout: 30)
+            add(session)
+        }
+        guard
+            waitUntil(
+                timeout: 60,
+                { [monitor, injector] in
+                    monitor.state == .established && injector.state == .established || monitor.state == .failed
+                        || injector.state == .failed
+                }), monitor.state == .established, injector.state == .established
+        else {
+            throw SessionError(
+                description: "sessions not Established (monitor \(monitor.state), injector \(injector.state))")
+        }
+    }
+
     private let lock = NSLock()
     private var sessions: [Session] = []
     private var version = 0
