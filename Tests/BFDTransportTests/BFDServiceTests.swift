@@ -38,9 +38,8 @@ struct BFDServiceTests {
                 detectMultiplier: 3))
     }
 
-    @Test("Two services reach Up; removing one sends AdminDown, which is not a forwarding failure (RFC 5882 §3.2)")
-    func upThenAdminDown() async throws {
-        let base = 20_000 + Int.random(in: 0..<20_000)
+    /// Two services on loopback sending to each other's ports `base`…`base + 3`.
+    static func crosswise(base: Int) -> (BFDService, BFDService) {
         let a = BFDService(
             logger: Logger(label: "bfd-a"),
             ports: BFDPorts(listenSingleHop: base, listenMultihop: base + 2, destinationSingleHop: base + 1,
@@ -49,6 +48,13 @@ struct BFDServiceTests {
             logger: Logger(label: "bfd-b"),
             ports: BFDPorts(listenSingleHop: base + 1, listenMultihop: base + 3, destinationSingleHop: base,
                 destinationMultihop: base + 2))
+        return (a, b)
+    }
+
+    @Test("Two services reach Up; removing one sends AdminDown, which is not a forwarding failure (RFC 5882 §3.2)")
+    func upThenAdminDown() async throws {
+        let base = 20_000 + Int.random(in: 0..<20_000)
+        let (a, b) = Self.crosswise(base: base)
         let seenByA = Changes()
         await a.observe { seenByA.append($0) }
         await a.apply([Self.peer("B", base: base)])
@@ -84,14 +90,7 @@ struct BFDServiceTests {
     @Test("A peer that goes silent is detected after the Detection Time and signalled as a forwarding failure")
     func silenceIsDetected() async throws {
         let base = 40_000 + Int.random(in: 0..<8_000)
-        let a = BFDService(
-            logger: Logger(label: "bfd-a"),
-            ports: BFDPorts(listenSingleHop: base, listenMultihop: base + 2, destinationSingleHop: base + 1,
-                destinationMultihop: base + 3))
-        let b = BFDService(
-            logger: Logger(label: "bfd-b"),
-            ports: BFDPorts(listenSingleHop: base + 1, listenMultihop: base + 3, destinationSingleHop: base,
-                destinationMultihop: base + 2))
+        let (a, b) = Self.crosswise(base: base)
         let seenByA = Changes()
         await a.observe { seenByA.append($0) }
         await a.apply([Self.peer("B", base: base)])
@@ -126,14 +125,7 @@ struct BFDServiceTests {
                 timing: .init(desiredMinTXInterval: .milliseconds(100), requiredMinRXInterval: .milliseconds(100),
                     detectMultiplier: 3))
         }
-        let a = BFDService(
-            logger: Logger(label: "bfd-a"),
-            ports: BFDPorts(listenSingleHop: base, listenMultihop: base + 2, destinationSingleHop: base + 1,
-                destinationMultihop: base + 3))
-        let b = BFDService(
-            logger: Logger(label: "bfd-b"),
-            ports: BFDPorts(listenSingleHop: base + 1, listenMultihop: base + 3, destinationSingleHop: base,
-                destinationMultihop: base + 2))
+        let (a, b) = Self.crosswise(base: base)
         let seen = Changes()
         await a.observe { seen.append($0) }
         await b.observe { seen.append($0) }
