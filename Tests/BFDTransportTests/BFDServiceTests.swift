@@ -51,6 +51,15 @@ struct BFDServiceTests {
         return (a, b)
     }
 
+    /// Polls until both services' first session is Up.
+    static func bothUp(_ a: BFDService, _ b: BFDService) async -> Bool {
+        await poll {
+            let sa = await a.status().first?.state
+            let sb = await b.status().first?.state
+            return sa == .up && sb == .up
+        }
+    }
+
     @Test("Two services reach Up; removing one sends AdminDown, which is not a forwarding failure (RFC 5882 §3.2)")
     func upThenAdminDown() async throws {
         let base = 20_000 + Int.random(in: 0..<20_000)
@@ -60,11 +69,7 @@ struct BFDServiceTests {
         await a.apply([Self.peer("B", base: base)])
         await b.apply([Self.peer("A", base: base)])
 
-        let up = await Self.poll {
-            let sa = await a.status().first?.state
-            let sb = await b.status().first?.state
-            return sa == .up && sb == .up
-        }
+        let up = await Self.bothUp(a, b)
         let (statusA, statusB) = (await a.status(), await b.status())
         try #require(up, "A: \(statusA), B: \(statusB)")
         let all = await a.status()
@@ -95,11 +100,7 @@ struct BFDServiceTests {
         await a.observe { seenByA.append($0) }
         await a.apply([Self.peer("B", base: base)])
         await b.apply([Self.peer("A", base: base)])
-        let up = await Self.poll {
-            let sa = await a.status().first?.state
-            let sb = await b.status().first?.state
-            return sa == .up && sb == .up
-        }
+        let up = await Self.bothUp(a, b)
         try #require(up)
         _ = await Self.poll { await a.status().first?.detectionTime == .milliseconds(150) }
 

@@ -111,19 +111,8 @@ struct BFDLab {
     func bird(ipv6: Bool = false) throws -> BirdDaemon {
         let v6 = """
             protocol static { ipv6; route \(Self.announced6) blackhole; }
-            protocol bgp swiftlet6 {
-                local \(Self.peerAddress6) as \(Self.peerAS);
-                neighbor \(Self.swiftletAddress6) as \(Self.swiftletAS);
-                hold time 9;
-                keepalive time 3;
-                connect delay time 1;
-                connect retry time 2;
-                error wait time 1, 4;
-                bfd on;
-                ipv6 { import all; export all; };
-            }
 
-            """
+            """ + Self.birdSession("swiftlet6", local: Self.peerAddress6, neighbor: Self.swiftletAddress6, channel: "ipv6")
         let config = (ipv6 ? v6 : "") + """
             router id \(Self.peerAddress);
             protocol device {}
@@ -131,21 +120,25 @@ struct BFDLab {
                 interface "*" { min rx interval 300 ms; min tx interval 300 ms; multiplier 3; };
             }
             protocol static { ipv4; route \(Self.announced) blackhole; }
-            protocol bgp swiftlet {
-                local \(Self.peerAddress) as \(Self.peerAS);
-                neighbor \(Self.swiftletAddress) as \(Self.swiftletAS);
-                hold time 9;
-                keepalive time 3;
-                connect delay time 1;
-                connect retry time 2;
-                error wait time 1, 4;
-                bfd on;
-                graceful restart on;
-                ipv4 { import all; export all; };
-            }
 
-            """
+            """ + Self.birdSession(
+                "swiftlet", local: Self.peerAddress, neighbor: Self.swiftletAddress, channel: "ipv4",
+                extra: ["graceful restart on;"])
         return try BirdDaemon(peer, config: config)
+    }
+
+    /// BIRD's `protocol bgp NAME` towards swiftletd with BFD on and the labs' short timers (hold 9 s, quick
+    /// reconnects); `extra` lines go before the channel.
+    static func birdSession(
+        _ name: String, local: String, neighbor: String, channel: String, extra: [String] = []
+    ) -> String {
+        let lines =
+            [
+                "local \(local) as \(peerAS);", "neighbor \(neighbor) as \(swiftletAS);", "hold time 9;",
+                "keepalive time 3;", "connect delay time 1;", "connect retry time 2;", "error wait time 1, 4;",
+                "bfd on;",
+            ] + extra + ["\(channel) { import all; export all; };"]
+        return "protocol bgp \(name) {\n" + lines.map { "    " + $0 + "\n" }.joined() + "}\n\n"
     }
 
     /// BIRD's `show bfd sessions` row for Swiftlet's address (`IP address, Interface, State, Since, Interval,
@@ -325,19 +318,10 @@ struct BFDMultihopLab {
                     multihop { min rx interval 300 ms; min tx interval 300 ms; multiplier 3; };
                 }
                 protocol static { ipv4; route \(BFDLab.announced) blackhole; }
-                protocol bgp swiftlet {
-                    local \(Self.peerAddress) as \(BFDLab.peerAS);
-                    neighbor \(Self.swiftletAddress) as \(BFDLab.swiftletAS);
-                    multihop 2;
-                    hold time 9;
-                    keepalive time 3;
-                    connect delay time 1;
-                    connect retry time 2;
-                    error wait time 1, 4;
-                    bfd on;
-                    ipv4 { import all; export all; };
-                }
 
-                """)
+                """
+                + BFDLab.birdSession(
+                    "swiftlet", local: Self.peerAddress, neighbor: Self.swiftletAddress, channel: "ipv4",
+                    extra: ["multihop 2;"]))
     }
 }
