@@ -104,7 +104,7 @@ struct SpeakerControlHandler: ControlRequestHandler {
             guard let (n, at) = entry else { return nil }
             return NotificationRecord(
                 code: Int(n.code.rawValue), subcode: Int(n.subcode), dataHex: n.data.map { String(format: "%02x", $0) }.joined(),
-                text: BGPNotification.describe(code: n.code, subcode: n.subcode), shutdownCommunication: n.shutdownCommunication,
+                text: n.name, shutdownCommunication: n.shutdownCommunication ?? n.hardResetInner?.shutdownCommunication,
                 at: at)
         }
         let negotiated = status.negotiated

@@ -105,9 +105,10 @@ struct HardResetTests {
         return nil
     }
 
-    @Test("Both N bits: Administrative Shutdown, Peer De-configured, Reset and Max Prefixes go wrapped in Hard Reset", arguments: [
+    @Test("Both N bits: Administrative Shutdown, Peer De-configured, Reset, Max Prefixes and BFD Down go wrapped in Hard Reset", arguments: [
         BGPNotification(code: .cease, subcode: 2, data: [3, 0x61, 0x62, 0x63]), BGPNotification(code: .cease, subcode: 3),
         BGPNotification(code: .cease, subcode: 4), BGPNotification(code: .cease, subcode: 1, data: [0, 1, 1, 0, 0, 0, 9]),
+        BGPNotification.bfdDown,
     ])
     func wrapped(_ notification: BGPNotification) throws {
         var machine = established(localN: true, peerN: true)

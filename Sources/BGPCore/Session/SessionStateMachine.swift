@@ -192,10 +192,12 @@ public struct SessionStateMachine: Sendable {
 
     /// Cease subcodes that mean "this session is over, forget its routes" (RFC 8538 §5's table): Maximum Number of
     /// Prefixes Reached, Administrative Shutdown, Peer De-configured, and Administrative Reset (an operator's reset
-    /// asks for a clean start; FRR's `hard-administrative-reset` default does the same).
+    /// asks for a clean start; FRR's `hard-administrative-reset` default does the same). Also BFD Down (RFC 9384),
+    /// which postdates that table: we send it when forwarding to the peer failed, so routes the peer kept through
+    /// us as graceful-restart stale would lead into the failed path.
     static let hardResetCeaseSubcodes: Set<UInt8> = [
         CeaseSubcode.maximumPrefixesReached, CeaseSubcode.administrativeShutdown, CeaseSubcode.peerDeconfigured,
-        CeaseSubcode.administrativeReset,
+        CeaseSubcode.administrativeReset, CeaseSubcode.bfdDown,
     ]
 
     /// RFC 8538 §4-5: once both sides sent the N bit, every NOTIFICATION is followed by graceful restart on the

@@ -29,10 +29,24 @@ extension BGPNotification {
         return String(validating: data[1..<(1 + Int(length))], as: UTF8.self)
     }
 
+    /// RFC 8538 §4: the NOTIFICATION a Cease/Hard Reset carries in its Data (code, subcode, then its data).
+    public var hardResetInner: BGPNotification? {
+        guard code == .cease, subcode == CeaseSubcode.hardReset, data.count >= 2 else { return nil }
+        return BGPNotification(code: ErrorCode(rawValue: data[0]), subcode: data[1], data: Array(data.dropFirst(2)))
+    }
+
+    /// The registry name, with a Hard Reset's inner NOTIFICATION in parentheses ("Cease: Hard Reset (Cease: BFD
+    /// Down)"): with the N bit most Ceases travel wrapped, and the inner one says why.
+    public var name: String {
+        let outer = BGPNotification.describe(code: code, subcode: subcode)
+        guard let inner = hardResetInner else { return outer }
+        return "\(outer) (\(BGPNotification.describe(code: inner.code, subcode: inner.subcode)))"
+    }
+
     /// "code/subcode (name)" plus the decoded shutdown communication, for logs and the CLI.
     public var summary: String {
-        var text = "\(code.rawValue)/\(subcode) \(BGPNotification.describe(code: code, subcode: subcode))"
-        if let message = shutdownCommunication { text += ": \"\(message)\"" }
+        var text = "\(code.rawValue)/\(subcode) \(name)"
+        if let message = shutdownCommunication ?? hardResetInner?.shutdownCommunication { text += ": \"\(message)\"" }
         return text
     }
 }
